@@ -1,0 +1,64 @@
+"""The technology market web application."""
+import os
+
+from flask import Flask
+
+from marketplace.config import Config, environment_overrides
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, CLI."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MARKET_INSTANCE_PATH") or os.path.join(root, "instance"),
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    app.config.from_object(Config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "market.db")
+    app.config["SEARCH_INDEX_DIR"] = os.path.join(app.instance_path, "search_index")
+    app.config.from_prefixed_env("MARKET")
+    app.config.update(environment_overrides())
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from marketplace import cli, errors, templating
+
+    cli.register(app)
+    errors.register(app)
+    templating.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from marketplace import database
+    from marketplace.extensions import csrf, login_manager
+    from models import db
+
+    db.init_app(app)
+    database.configure_engine(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from marketplace.auth.services import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.admin import bp as admin_bp
+    from marketplace.api import bp as api_bp
+    from marketplace.auth import bp as auth_bp
+    from marketplace.listings import bp as listings_bp
+    from marketplace.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(listings_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -1,0 +1,8 @@
+"""Administration (placeholder routes)."""
+from marketplace.admin import bp
+
+
+@bp.route("/users")
+def users():
+    """User list."""
+    return "users"

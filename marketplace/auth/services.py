@@ -1,0 +1,125 @@
+"""Accounts: password hashing, log-in throttling, sign-up, user creation."""
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from models import LoginAttempt, Organisation, User, db
+from models.base import utcnow
+from models.user import ROLES
+
+# argon2id with the library's RFC 9106 low-memory profile (64 MiB, t=3).
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash("dummy password for timing")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(Exception):
+    """A refused account operation; the message is shown to the user."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a new password is too weak, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 位。"
+    if len(password) > 128:
+        return "密码不能超过 128 位。"
+    if username and username.lower() in password.lower():
+        return "密码不能包含用户名。"
+    kinds = sum(any(test(ch) for ch in password) for test in (str.isdigit, str.isalpha))
+    if kinds < 2 or len(set(password)) < 5:
+        return "密码需同时包含字母和数字，且不能过于简单。"
+    return None
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: the id carries a session version that logout-everywhere bumps."""
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+        version = int(raw_version)
+    except (ValueError, TypeError):
+        return None
+    if user is None or user.session_version != version:
+        return None
+    return user
+
+
+def login_is_throttled(username: str, remote_addr: str) -> bool:
+    """Too many recent failures for this account or from this address."""
+    window = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    base = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.at >= window)
+    by_user = db.session.scalar(base.where(LoginAttempt.username == username.lower()))
+    by_addr = db.session.scalar(base.where(LoginAttempt.remote_addr == remote_addr))
+    return by_user >= limit or by_addr >= limit * 4
+
+
+def authenticate(username: str, password: str, remote_addr: str) -> User:
+    """Check credentials and record the attempt; raise AccountError on refusal."""
+    username = username.strip().lower()
+    if login_is_throttled(username, remote_addr):
+        raise AccountError("登录失败次数过多，请 15 分钟后再试。")
+    user = db.session.scalar(select(User).where(User.username == username))
+    ok = verify_password(user, password) and user.is_active
+    db.session.add(LoginAttempt(username=username[:40], remote_addr=remote_addr[:64], succeeded=ok))
+    if not ok:
+        if user is not None and not user.is_active and verify_password(user, password):
+            raise AccountError("该账号已停用，请联系平台管理员。")
+        raise AccountError("用户名或密码错误。")
+    user.last_login_at = utcnow()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def change_password(user: User, old_password: str, new_password: str) -> None:
+    if not verify_password(user, old_password):
+        raise AccountError("原密码不正确。")
+    problem = password_problem(new_password, user.username)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(new_password)
+    # Sessions elsewhere (and copied cookies) stop working.
+    user.session_version += 1
+
+
+def find_organisation(name: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.name == name.strip()))
+
+
+def create_user(username: str, password: str, role: str, organisation: Organisation | None,
+                display_name: str = "", email: str | None = None, phone: str | None = None) -> User:
+    """Create an account after checking the username and password."""
+    username = username.strip().lower()
+    if role not in ROLES:
+        raise AccountError(f"未知角色：{role}")
+    if db.session.scalar(select(User).where(User.username == username)) is not None:
+        raise AccountError("该用户名已被使用。")
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem)
+    if role in ("institute", "enterprise", "broker", "official") and organisation is None:
+        raise AccountError("该角色必须属于一个单位。")
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                organisation_id=organisation.id if organisation else None,
+                display_name=display_name or username, email=email or None, phone=phone or None)
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -1,0 +1,37 @@
+"""Engine set-up: SQLite pragmas and write-intent transactions."""
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+
+from models import db
+
+READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def configure_engine(app: Flask) -> None:
+    """Turn on WAL, foreign keys and a busy timeout for SQLite connections."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not pysqlite, emit BEGIN (the documented recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # A request that may write takes the write lock up front: a deferred
+        # transaction that reads first and writes later fails with SQLITE_BUSY
+        # instead of waiting when another writer got in between.
+        if has_request_context() and request.method in READ_ONLY_METHODS:
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,46 @@
+"""Error pages (HTML) and JSON errors for the API; never a bare 500 page."""
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from models import db
+
+MESSAGES = {
+    400: "请求无效。",
+    401: "需要登录。",
+    403: "您无权访问该页面。",
+    404: "页面不存在或已被删除。",
+    405: "不支持该请求方式。",
+    413: "上传的文件过大。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "服务器内部错误，请稍后再试。",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None):
+    message = message or MESSAGES.get(status, "请求失败。")
+    if wants_json():
+        body = {"error": {"code": code or str(status), "message": message}}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error_response(400, "表单已过期或来源无效，请刷新页面后重试。", "csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        description = exc.description if exc.description and exc.description != type(exc).description else None
+        return error_response(exc.code or 500, description, exc.name.lower().replace(" ", "_"))
+
+    @app.errorhandler(Exception)
+    def unhandled(exc):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, code="internal_error")

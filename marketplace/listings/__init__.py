@@ -1,0 +1,6 @@
+"""Blueprint: listings."""
+from flask import Blueprint
+
+bp = Blueprint("listings", __name__)
+
+from marketplace.listings import views  # noqa: E402,F401

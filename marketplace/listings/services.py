@@ -1,0 +1,171 @@
+"""Listing operations: create, edit, move through the life cycle, 揭榜挂帅.
+
+Functions flush but never commit; the caller commits once.
+"""
+from sqlalchemy import func, or_, select
+
+import search_index
+from marketplace.listings.workflow import ACTIONS, OWNER, REVIEWER, next_state
+from marketplace.permissions import can_edit_listing, can_review_listing, region_scope_prefix
+from models import (
+    ApplicationStatus, BountyApplication, ListingEvent, ListingStatus, TechNeed, TechResult, db,
+)
+from models.base import utcnow
+
+LISTING_MODELS = {"result": TechResult, "need": TechNeed}
+
+
+class WorkflowError(Exception):
+    """An action that is not allowed; the message is shown to the user."""
+
+
+def record_event(listing, action: str, actor, from_status, comment: str = "") -> ListingEvent:
+    """Store one history row for a listing."""
+    event = ListingEvent(
+        action=action, from_status=from_status, to_status=listing.status,
+        actor_id=actor.id if actor is not None else None, comment=comment or "",
+    )
+    if isinstance(listing, TechResult):
+        event.result_id = listing.id
+    else:
+        event.need_id = listing.id
+    db.session.add(event)
+    return event
+
+
+def create_listing(kind: str, organisation, actor, data: dict, submit: bool = False):
+    """Create a result or need as a draft of `organisation`; optionally submit it for review."""
+    listing = LISTING_MODELS[kind](organisation_id=organisation.id, created_by_id=actor.id if actor else None,
+                                   status=ListingStatus.DRAFT, **data)
+    db.session.add(listing)
+    db.session.flush()
+    record_event(listing, "create", actor, None, "创建")
+    if submit:
+        transition(listing, "submit", actor)
+    search_index.record_change(listing)
+    return listing
+
+
+def update_listing(listing, actor, data: dict, submit: bool = False):
+    """Apply edited content; an edited published listing goes back to review."""
+    for key, value in data.items():
+        setattr(listing, key, value)
+    before = listing.status
+    if before == ListingStatus.PUBLISHED:
+        transition(listing, "revise", actor, "发布后修改，重新审核")
+    else:
+        record_event(listing, "edit", actor, before, "修改内容")
+        if submit and next_state(listing.status, "submit"):
+            transition(listing, "submit", actor)
+    search_index.record_change(listing)
+    return listing
+
+
+def _party_allowed(listing, actor, party: str) -> bool:
+    if party == OWNER:
+        return can_edit_listing(actor, listing)
+    if party == REVIEWER:
+        return can_review_listing(actor, listing)
+    return False
+
+
+def transition(listing, action_name: str, actor, comment: str = ""):
+    """Move a listing along the life-cycle table, recording who, when and why."""
+    action = ACTIONS.get(action_name)
+    target = next_state(listing.status, action_name)
+    if action is None or target is None:
+        raise WorkflowError("当前状态下不能执行该操作。")
+    if actor is not None and not _party_allowed(listing, actor, action.party):
+        raise WorkflowError("您无权执行该操作。")
+    comment = (comment or "").strip()
+    if action.reason_required and not comment:
+        raise WorkflowError(f"{action.label}必须填写原因。")
+    before = listing.status
+    listing.status = target
+    if target == ListingStatus.PUBLISHED:
+        listing.published_at = utcnow()
+    record_event(listing, action_name, actor, before, comment)
+    search_index.record_change(listing)
+    db.session.flush()
+    return listing
+
+
+def review_queue(user, kind: str):
+    """Pending listings of `kind` inside the reviewer's region, oldest first."""
+    model = LISTING_MODELS[kind]
+    prefix = region_scope_prefix(user)
+    if prefix is None:
+        return []
+    stmt = select(model).where(model.status == ListingStatus.PENDING).order_by(model.updated_at)
+    if prefix:
+        stmt = stmt.where(model.region_code.startswith(prefix))
+    return db.session.scalars(stmt).all()
+
+
+def pending_count(user) -> int:
+    prefix = region_scope_prefix(user)
+    if prefix is None:
+        return 0
+    total = 0
+    for model in LISTING_MODELS.values():
+        stmt = select(func.count()).select_from(model).where(model.status == ListingStatus.PENDING)
+        if prefix:
+            stmt = stmt.where(model.region_code.startswith(prefix))
+        total += db.session.scalar(stmt)
+    return total
+
+
+def organisation_listings(organisation_id: int, kind: str):
+    model = LISTING_MODELS[kind]
+    stmt = select(model).where(model.organisation_id == organisation_id).order_by(model.updated_at.desc())
+    return db.session.scalars(stmt).all()
+
+
+def apply_to_bounty(need: TechNeed, user, proposal: str) -> BountyApplication:
+    """An institute answers (揭榜) a bounty need; one application per organisation."""
+    existing = db.session.scalar(select(BountyApplication).where(
+        BountyApplication.need_id == need.id, BountyApplication.organisation_id == user.organisation_id))
+    if existing is not None and existing.status != ApplicationStatus.WITHDRAWN:
+        raise WorkflowError("贵单位已揭榜该需求，不能重复申请。")
+    if existing is not None:
+        existing.proposal, existing.status, existing.applicant_id = proposal, ApplicationStatus.SUBMITTED, user.id
+        application = existing
+    else:
+        application = BountyApplication(need_id=need.id, organisation_id=user.organisation_id,
+                                        applicant_id=user.id, proposal=proposal)
+        db.session.add(application)
+    db.session.flush()
+    record_event(need, "bounty_apply", user, need.status, f"{user.organisation.name} 揭榜")
+    return application
+
+
+def withdraw_application(application: BountyApplication, user) -> None:
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise WorkflowError("只有待选定的揭榜申请可以撤回。")
+    application.status = ApplicationStatus.WITHDRAWN
+    record_event(application.need, "bounty_withdraw", user, application.need.status,
+                 f"{application.organisation.name} 撤回揭榜")
+
+
+def select_application(need: TechNeed, application: BountyApplication, actor, comment: str = "") -> None:
+    """The enterprise picks one applicant; every other applicant is marked not selected."""
+    if application.need_id != need.id or application.status != ApplicationStatus.SUBMITTED:
+        raise WorkflowError("只能从有效的揭榜申请中选定。")
+    if need.selected_application is not None:
+        raise WorkflowError("该榜单已选定揭榜单位。")
+    now = utcnow()
+    for other in need.applications:
+        if other.status == ApplicationStatus.SUBMITTED:
+            other.status = ApplicationStatus.SELECTED if other is application else ApplicationStatus.NOT_SELECTED
+            other.decided_at, other.decided_by_id = now, actor.id
+    record_event(need, "bounty_select", actor, need.status,
+                 f"选定揭榜单位：{application.organisation.name}" + (f"（{comment}）" if comment else ""))
+    search_index.record_change(need)
+    db.session.flush()
+
+
+def simple_text_filter(model, q: str):
+    """A plain database match used where the search index is not involved."""
+    like = f"%{q}%"
+    body = model.summary if model is TechResult else model.description
+    return or_(model.title.ilike(like), model.keywords.ilike(like), body.ilike(like))

@@ -1,0 +1,77 @@
+"""Loading and looking up GB/T 2260 regions."""
+import csv
+import io
+import os
+import re
+
+from sqlalchemy import select
+
+from models import Region, db
+
+SHIPPED_REGIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "regions.csv")
+REGION_COLUMNS = ("code", "name", "province_code", "province")
+_CODE = re.compile(r"^\d{6}$")
+
+
+class RegionFileError(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def parse_regions(text: str) -> list[dict]:
+    """Validate a regions CSV; every bad line is reported, nothing is half-read."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in REGION_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RegionFileError([f"缺少列：{', '.join(missing)}"])
+    rows, problems = [], []
+    for line, row in enumerate(reader, start=2):
+        values = {c: (row.get(c) or "").strip() for c in REGION_COLUMNS}
+        if not _CODE.match(values["code"]) or not _CODE.match(values["province_code"]):
+            problems.append(f"第 {line} 行：代码必须是六位数字")
+        elif not values["name"] or not values["province"] or len(values["name"]) > 64:
+            problems.append(f"第 {line} 行：名称不能为空且不超过 64 字")
+        elif values["code"][:2] != values["province_code"][:2]:
+            problems.append(f"第 {line} 行：{values['code']} 不属于省级代码 {values['province_code']}")
+        else:
+            rows.append(values)
+    if problems:
+        raise RegionFileError(problems)
+    return rows
+
+
+def load_regions(text: str) -> tuple[int, int]:
+    """Insert or update regions from CSV text; returns (added, updated)."""
+    rows = parse_regions(text)
+    existing = {r.code: r for r in db.session.scalars(select(Region))}
+    added = updated = 0
+    for values in rows:
+        region = existing.get(values["code"])
+        if region is None:
+            db.session.add(Region(**values))
+            added += 1
+        elif any(getattr(region, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(region, key, value)
+            updated += 1
+    db.session.flush()
+    return added, updated
+
+
+def load_shipped_regions() -> tuple[int, int]:
+    with open(SHIPPED_REGIONS, encoding="utf-8") as handle:
+        return load_regions(handle.read())
+
+
+def all_regions() -> list[Region]:
+    return db.session.scalars(select(Region).order_by(Region.code)).all()
+
+
+def region_choices(include_blank: str | None = None) -> list[tuple[str, str]]:
+    """(code, label) pairs for a select box, provinces and their cities grouped by code order."""
+    choices = [("", include_blank)] if include_blank is not None else []
+    for region in all_regions():
+        label = region.name if region.is_province else f"　{region.name}"
+        choices.append((region.code, label))
+    return choices

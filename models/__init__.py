@@ -1,0 +1,21 @@
+"""SQLAlchemy models; `db` lives here and every model module is imported."""
+from flask_sqlalchemy import SQLAlchemy
+
+from models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+
+from models.region import Region  # noqa: E402
+from models.organisation import Organisation, credit_code_is_valid  # noqa: E402
+from models.user import ApiToken, LoginAttempt, User  # noqa: E402
+from models.listing import (  # noqa: E402
+    APPLICATION_LABELS, STATUS_LABELS, ApplicationStatus, BountyApplication, ListingEvent,
+    ListingStatus, TechNeed, TechResult,
+)
+from models.search_change import SearchChange  # noqa: E402
+
+__all__ = [
+    "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken",
+    "TechResult", "TechNeed", "ListingEvent", "ListingStatus", "STATUS_LABELS", "BountyApplication",
+    "ApplicationStatus", "APPLICATION_LABELS", "SearchChange",
+]

@@ -1,0 +1,95 @@
+"""Accounts, log-in attempts and API tokens."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models import db
+from models.base import utcnow
+
+ROLES = ("institute", "enterprise", "broker", "official", "admin")
+ROLE_LABELS = {
+    "institute": "科研机构/高校",
+    "enterprise": "企业",
+    "broker": "技术经纪人",
+    "official": "登记机构/科技局",
+    "admin": "平台管理员",
+}
+# Roles whose members publish listings on behalf of their organisation.
+PUBLISHER_ROLES = ("institute", "enterprise")
+REVIEWER_ROLES = ("official", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('institute', 'enterprise', 'broker', 'official', 'admin')", name="role_known"),
+        CheckConstraint("session_version >= 1", name="session_version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    is_active_account: Mapped[bool] = mapped_column("active", Boolean, default=True)
+    # Bumped on password change / deactivation so old session cookies stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    organisation = relationship("Organisation", back_populates="users", lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # used by Flask-Login
+        return bool(self.is_active_account)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.role in REVIEWER_ROLES
+
+    @property
+    def is_publisher(self) -> bool:
+        return self.role in PUBLISHER_ROLES
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class LoginAttempt(db.Model):
+    """Every log-in attempt, for throttling and for the audit trail."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user = relationship("User")

@@ -1,0 +1,97 @@
+"""Real app, real database (SQLite file, or PostgreSQL when DATABASE_URL is set), real index dir."""
+import os
+
+import pytest
+from sqlalchemy import text
+
+from marketplace import create_app
+from marketplace.cli import init_db
+from marketplace.config import environment_overrides
+from models import db
+from tests import factories
+
+POSTGRES_URL = environment_overrides().get("SQLALCHEMY_DATABASE_URI")
+
+
+def _reset_postgres(app):
+    """Empty every table (schema created once per session by create_all)."""
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema():
+    if not POSTGRES_URL:
+        return
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": POSTGRES_URL})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+
+
+def build_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL or f"sqlite:///{tmp_path / 'market.db'}",
+        "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+        "MARKET_INSTANCE": str(tmp_path),
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change settings (e.g. turn CSRF on)."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, _postgres_schema, app_config):
+    app = build_app(tmp_path, **app_config)
+    with app.app_context():
+        if POSTGRES_URL:
+            _reset_postgres(app)
+        init_db()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for direct service/model calls."""
+    with app.app_context():
+        yield
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username, password=factories.PASSWORD, next_url=None):
+        url = "/auth/login" + (f"?next={next_url}" if next_url else "")
+        return self._client.post(url, data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
