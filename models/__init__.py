@@ -13,9 +13,13 @@ from models.listing import (  # noqa: E402
     ListingStatus, TechNeed, TechResult,
 )
 from models.search_change import SearchChange  # noqa: E402
+from models.contract import (  # noqa: E402
+    CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractEvent, ContractStatus, RegistrationCounter,
+)
 
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken",
     "TechResult", "TechNeed", "ListingEvent", "ListingStatus", "STATUS_LABELS", "BountyApplication",
-    "ApplicationStatus", "APPLICATION_LABELS", "SearchChange",
+    "ApplicationStatus", "APPLICATION_LABELS", "SearchChange", "Contract", "ContractEvent",
+    "ContractAttachment", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
 ]

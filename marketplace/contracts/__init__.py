@@ -1,0 +1,1 @@
+"""Technology contracts and their registration (认定登记)."""

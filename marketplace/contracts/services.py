@@ -1,0 +1,209 @@
+"""Contract operations: draft, file, review, register, amend, cancel.
+
+Functions flush but never commit; the caller commits once per request.
+"""
+import hashlib
+import os
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.contracts import numbering
+from marketplace.contracts.deadlines import review_due
+from marketplace.contracts.workflow import ACTIONS, EDITABLE, REGISTRAR, SELLER, UNDER_REVIEW, next_state
+from marketplace.permissions import in_scope, is_member
+from models import Contract, ContractAttachment, ContractEvent, ContractStatus, Organisation, db
+from models.base import utcnow
+from models.contract import DEDUCTION_KINDS, REFUSAL_REASONS
+
+PARTY_FIELDS = ("name", "type", "region")
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+class ContractError(Exception):
+    """A refused contract operation; the message is shown to the user."""
+
+
+def copy_party(contract: Contract, side: str, organisation: Organisation) -> None:
+    """Freeze the organisation's name, type and region on the contract (statistics use these)."""
+    setattr(contract, f"{side}_org_id", organisation.id)
+    setattr(contract, f"{side}_name", organisation.name)
+    setattr(contract, f"{side}_type", organisation.org_type)
+    setattr(contract, f"{side}_region", organisation.region_code)
+
+
+def apply_amounts(contract: Contract, contract_amount_fen: int, deductions: dict[str, int]) -> None:
+    """Set 合同成交额 and the deductions; 技术交易额 is what remains."""
+    total = sum(deductions.get(kind, 0) for kind, _ in DEDUCTION_KINDS)
+    if any(deductions.get(kind, 0) < 0 for kind, _ in DEDUCTION_KINDS):
+        raise ContractError("扣除金额不能为负数。")
+    if total > contract_amount_fen:
+        raise ContractError("非技术性费用合计不能超过合同成交额。")
+    contract.contract_amount_fen = contract_amount_fen
+    for kind, _ in DEDUCTION_KINDS:
+        setattr(contract, f"deduct_{kind}_fen", deductions.get(kind, 0))
+    contract.tech_amount_fen = contract_amount_fen - total
+
+
+def record_event(contract: Contract, action: str, actor, from_status, comment: str = "") -> None:
+    db.session.add(ContractEvent(contract_id=contract.id, action=action, from_status=from_status,
+                                 to_status=contract.status, actor_id=actor.id if actor else None,
+                                 comment=comment or ""))
+
+
+def find_by_key(key: str) -> Contract | None:
+    return db.session.scalar(select(Contract).where(Contract.idempotency_key == key))
+
+
+def create_contract(seller: Organisation, buyer: Organisation | None, actor, data: dict,
+                    contract_amount_fen: int, deductions: dict[str, int],
+                    idempotency_key: str | None = None, buyer_details: dict | None = None) -> Contract:
+    """Create a draft filed by the seller side; a repeated key returns the first contract."""
+    if idempotency_key:
+        existing = find_by_key(idempotency_key)
+        if existing is not None:
+            return existing
+    contract = Contract(status=ContractStatus.DRAFT, created_by_id=actor.id if actor else None,
+                        idempotency_key=idempotency_key, **data)
+    copy_party(contract, "seller", seller)
+    if buyer is not None:
+        copy_party(contract, "buyer", buyer)
+    else:
+        for field in PARTY_FIELDS:
+            setattr(contract, f"buyer_{field}", (buyer_details or {})[field])
+    apply_amounts(contract, contract_amount_fen, deductions)
+    try:
+        with db.session.begin_nested():
+            db.session.add(contract)
+    except IntegrityError:
+        existing = find_by_key(idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise ContractError("合同编号已存在，请核对。") from None
+        return existing
+    record_event(contract, "create", actor, None, "创建草稿")
+    return contract
+
+
+def is_seller_side(user, contract: Contract) -> bool:
+    return user is not None and user.is_authenticated and (
+        (user.role in ("institute", "enterprise") and is_member(user, contract.seller_org_id))
+        or (user.role == "broker" and contract.broker_id == user.id))
+
+
+def is_registrar(user, contract: Contract) -> bool:
+    return (user is not None and user.is_authenticated and user.role == "official"
+            and in_scope(user, contract.seller_region))
+
+
+def can_view(user, contract: Contract) -> bool:
+    if is_seller_side(user, contract) or is_registrar(user, contract):
+        return True
+    return (user.is_authenticated and user.role in ("institute", "enterprise")
+            and is_member(user, contract.buyer_org_id))
+
+
+def _check_party(contract: Contract, action, actor) -> None:
+    allowed = is_seller_side(actor, contract) if action.party == SELLER else is_registrar(actor, contract)
+    if not allowed:
+        raise ContractError("您无权执行该操作。")
+
+
+def _check_guards(contract: Contract, action_name: str, actor, reason: str) -> None:
+    if action_name == "register" and contract.status == ContractStatus.ACCEPTED and contract.is_large:
+        raise ContractError("技术交易额达 500 万元及以上的合同须经初审后由另一名登记人员复核。")
+    if action_name == "first_review" and not contract.is_large:
+        raise ContractError("该合同无需复核，可直接登记。")
+    if (action_name == "register" and contract.status == ContractStatus.SECOND_REVIEW
+            and contract.first_reviewer_id == actor.id):
+        raise ContractError("复核须由初审以外的登记人员完成。")
+    if action_name == "refuse" and reason not in REFUSAL_REASONS:
+        raise ContractError("不予登记须选择法定理由之一。")
+
+
+def transition(contract: Contract, action_name: str, actor, comment: str = "", on: date | None = None) -> Contract:
+    """Move a contract along the workflow table; every step keeps who, when and why."""
+    action = ACTIONS.get(action_name)
+    target = next_state(contract.status, action_name)
+    if action is None or target is None:
+        raise ContractError("当前状态下不能执行该操作。")
+    _check_party(contract, action, actor)
+    comment = (comment or "").strip()
+    if action.reason_required and not comment:
+        raise ContractError(f"{action.label}必须填写原因。")
+    _check_guards(contract, action_name, actor, comment)
+    before = contract.status
+    today = on or date.today()
+    if action_name == "file":
+        contract.submitted_at = utcnow()
+        contract.due_on = review_due(today, contract.tech_amount_fen)
+    elif action_name == "first_review":
+        contract.first_reviewer_id = actor.id
+    elif action_name == "register":
+        contract.registration_no = numbering.registration_number(contract.seller_region, today.year)
+        contract.registered_on = today
+    elif action_name == "refuse":
+        contract.refusal_reason = comment
+    if target not in UNDER_REVIEW:
+        contract.due_on = None
+    contract.status = target
+    record_event(contract, action_name, actor, before, comment)
+    db.session.flush()
+    return contract
+
+
+def update_draft(contract: Contract, actor, data: dict, contract_amount_fen: int, deductions: dict[str, int]):
+    """Edit a draft or a contract returned for correction."""
+    if contract.status not in EDITABLE:
+        raise ContractError("只有草稿或补正中的合同可以修改。")
+    if not is_seller_side(actor, contract):
+        raise ContractError("您无权修改该合同。")
+    for key, value in data.items():
+        setattr(contract, key, value)
+    apply_amounts(contract, contract_amount_fen, deductions)
+    record_event(contract, "edit", actor, contract.status, "修改合同内容")
+    db.session.flush()
+
+
+def amend_registered(contract: Contract, actor, reason: str, contract_amount_fen: int,
+                     deductions: dict[str, int]) -> None:
+    """变更登记: a registrar corrects the amounts of a registered contract, with a reason."""
+    before = (contract.contract_amount_fen, contract.tech_amount_fen)
+    apply_amounts(contract, contract_amount_fen, deductions)
+    detail = f"{reason}（合同成交额 {before[0]}→{contract.contract_amount_fen} 分，技术交易额 {before[1]}→{contract.tech_amount_fen} 分）"
+    transition(contract, "amend", actor, detail)
+
+
+def overdue(user, today: date | None = None) -> list[Contract]:
+    """Contracts under review in the official's region whose deadline has passed."""
+    today = today or date.today()
+    stmt = (select(Contract).where(Contract.status.in_(UNDER_REVIEW), Contract.due_on < today)
+            .order_by(Contract.due_on))
+    return [c for c in db.session.scalars(stmt) if is_registrar(user, c)]
+
+
+def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> ContractAttachment:
+    """Store the signed contract as a PDF (checked by size and by its header, not its name)."""
+    if not is_seller_side(actor, contract):
+        raise ContractError("您无权上传附件。")
+    if not payload:
+        raise ContractError("文件为空。")
+    if len(payload) > MAX_ATTACHMENT_BYTES:
+        raise ContractError("附件不能超过 10 MB。")
+    if not payload.startswith(b"%PDF-"):
+        raise ContractError("只接受 PDF 格式的合同文本。")
+    digest = hashlib.sha256(payload).hexdigest()
+    folder = os.path.join(current_app.instance_path, "attachments", digest[:2])
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, digest + ".pdf")
+    if not os.path.exists(path):
+        with open(path + ".tmp", "wb") as handle:
+            handle.write(payload)
+        os.replace(path + ".tmp", path)
+    attachment = ContractAttachment(contract_id=contract.id, filename=os.path.basename(filename)[:200] or "contract.pdf",
+                                    content_type="application/pdf", size_bytes=len(payload), sha256=digest,
+                                    uploaded_by_id=actor.id)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment

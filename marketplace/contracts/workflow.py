@@ -1,0 +1,58 @@
+"""The registration workflow as data: (state, action) → (next state, who may act)."""
+from dataclasses import dataclass
+
+from models import ContractStatus as S
+
+SELLER = "seller"  # a member of the seller organisation, or the contract's broker
+REGISTRAR = "registrar"  # an official whose region covers the seller's region
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    party: str
+    reason_required: bool = False
+
+
+ACTIONS = {
+    "file": Action("file", "提交申报", SELLER),
+    "withdraw": Action("withdraw", "撤回申报", SELLER),
+    "accept": Action("accept", "受理", REGISTRAR),
+    "return": Action("return", "退回补正", REGISTRAR, reason_required=True),
+    "first_review": Action("first_review", "初审通过（提交复核）", REGISTRAR),
+    "register": Action("register", "准予登记", REGISTRAR),
+    "refuse": Action("refuse", "不予登记", REGISTRAR, reason_required=True),
+    "amend": Action("amend", "变更登记", REGISTRAR, reason_required=True),
+    "cancel": Action("cancel", "撤销登记", REGISTRAR, reason_required=True),
+}
+
+TRANSITIONS = {
+    (S.DRAFT, "file"): S.FILED,
+    (S.CORRECTION, "file"): S.FILED,
+    (S.FILED, "withdraw"): S.DRAFT,
+    (S.FILED, "accept"): S.ACCEPTED,
+    (S.FILED, "return"): S.CORRECTION,
+    (S.ACCEPTED, "return"): S.CORRECTION,
+    (S.ACCEPTED, "register"): S.REGISTERED,  # only below the large-contract threshold
+    (S.ACCEPTED, "first_review"): S.SECOND_REVIEW,  # only for large contracts
+    (S.ACCEPTED, "refuse"): S.REFUSED,
+    (S.SECOND_REVIEW, "register"): S.REGISTERED,  # by a different official
+    (S.SECOND_REVIEW, "return"): S.CORRECTION,
+    (S.SECOND_REVIEW, "refuse"): S.REFUSED,
+    (S.REGISTERED, "amend"): S.REGISTERED,
+    (S.REGISTERED, "cancel"): S.CANCELLED,
+}
+
+# States in which the office's review clock runs.
+UNDER_REVIEW = (S.FILED, S.ACCEPTED, S.SECOND_REVIEW)
+# States in which the seller side may still edit the contract.
+EDITABLE = (S.DRAFT, S.CORRECTION)
+
+
+def next_state(state: str, action: str) -> str | None:
+    return TRANSITIONS.get((state, action))
+
+
+def actions_from(state: str, party: str) -> list[Action]:
+    return [ACTIONS[a] for (s, a) in TRANSITIONS if s == state and ACTIONS[a].party == party]
