@@ -22,8 +22,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(environment_overrides())
     if test_config:
         app.config.update(test_config)
+    if app.config.get("INSTANCE_PATH"):
+        app.instance_path = app.config["INSTANCE_PATH"]
     os.makedirs(app.instance_path, exist_ok=True)
-
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -54,11 +55,13 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin import bp as admin_bp
     from marketplace.api import bp as api_bp
     from marketplace.auth import bp as auth_bp
+    from marketplace.contracts import bp as contracts_bp
     from marketplace.listings import bp as listings_bp
     from marketplace.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(listings_bp)
+    app.register_blueprint(contracts_bp, url_prefix="/contracts")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -38,7 +38,7 @@ def build_app(tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": POSTGRES_URL or f"sqlite:///{tmp_path / 'market.db'}",
         "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
-        "MARKET_INSTANCE": str(tmp_path),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
     }
     config.update(overrides)
     return create_app(config)

@@ -1,1 +1,6 @@
-"""Technology contracts and their registration (认定登记)."""
+"""Blueprint: technology contracts and their registration (认定登记)."""
+from flask import Blueprint
+
+bp = Blueprint("contracts", __name__)
+
+from marketplace.contracts import views  # noqa: E402,F401

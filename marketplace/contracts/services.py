@@ -183,6 +183,14 @@ def overdue(user, today: date | None = None) -> list[Contract]:
     return [c for c in db.session.scalars(stmt) if is_registrar(user, c)]
 
 
+def _stored_path(digest: str) -> str:
+    return os.path.join(current_app.instance_path, "attachments", digest[:2], digest + ".pdf")
+
+
+def attachment_path(attachment: ContractAttachment) -> str:
+    return _stored_path(attachment.sha256)
+
+
 def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> ContractAttachment:
     """Store the signed contract as a PDF (checked by size and by its header, not its name)."""
     if not is_seller_side(actor, contract):
@@ -194,9 +202,8 @@ def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> Cont
     if not payload.startswith(b"%PDF-"):
         raise ContractError("只接受 PDF 格式的合同文本。")
     digest = hashlib.sha256(payload).hexdigest()
-    folder = os.path.join(current_app.instance_path, "attachments", digest[:2])
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, digest + ".pdf")
+    path = _stored_path(digest)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     if not os.path.exists(path):
         with open(path + ".tmp", "wb") as handle:
             handle.write(payload)
@@ -207,3 +214,37 @@ def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> Cont
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def contracts_for(user, status: str | None = None) -> list[Contract]:
+    """Contracts a user works on: an official's region, or the user's side / brokered deals."""
+    stmt = select(Contract).order_by(Contract.updated_at.desc()).limit(500)
+    if status:
+        stmt = stmt.where(Contract.status == status)
+    if user.role == "official":
+        from marketplace.permissions import region_scope_prefix
+
+        stmt = stmt.where(Contract.seller_region.startswith(region_scope_prefix(user) or "-"),
+                          Contract.status != ContractStatus.DRAFT)
+    elif user.role == "broker":
+        stmt = stmt.where(Contract.broker_id == user.id)
+    else:
+        org = user.organisation_id or -1
+        stmt = stmt.where((Contract.seller_org_id == org) | (Contract.buyer_org_id == org))
+    return db.session.scalars(stmt).all()
+
+
+def resolve_parties(user, seller_name: str, buyer_name: str) -> tuple[Organisation, Organisation | None]:
+    """The seller is the user's organisation (a broker names it); the buyer is matched by name if registered."""
+    if user.role == "broker":
+        seller = db.session.scalar(select(Organisation).where(Organisation.name == (seller_name or "").strip()))
+        if seller is None:
+            raise ContractError("经纪人代为申报时须填写已在平台注册的卖方单位全称。")
+    elif user.role in ("institute", "enterprise") and user.organisation is not None:
+        seller = user.organisation
+    else:
+        raise ContractError("只有卖方单位或其技术经纪人可以申报合同。")
+    buyer = db.session.scalar(select(Organisation).where(Organisation.name == buyer_name.strip()))
+    if buyer is not None and buyer.id == seller.id:
+        raise ContractError("买方与卖方不能是同一单位。")
+    return seller, buyer

@@ -56,3 +56,5 @@ def next_state(state: str, action: str) -> str | None:
 
 def actions_from(state: str, party: str) -> list[Action]:
     return [ACTIONS[a] for (s, a) in TRANSITIONS if s == state and ACTIONS[a].party == party]
+
+EVENT_LABELS = {"create": "创建草稿", "edit": "修改", **{name: a.label for name, a in ACTIONS.items()}}

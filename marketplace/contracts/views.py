@@ -1,0 +1,154 @@
+"""Contract filing, registration decisions and the registration certificate."""
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from marketplace.contracts import bp, services
+from marketplace.contracts.forms import AttachmentForm, ContractForm, DecisionForm
+from marketplace.contracts.services import ContractError
+from marketplace.contracts.workflow import EVENT_LABELS, REGISTRAR, SELLER, actions_from
+from models import CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractStatus, db
+
+
+def _load(contract_id: int) -> Contract:
+    contract = db.get_or_404(Contract, contract_id)
+    if not services.can_view(current_user, contract):
+        abort(404)
+    return contract
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Contracts of my organisation, my brokered deals, or my office's queue."""
+    status = request.args.get("status") or None
+    if status not in CONTRACT_STATUS_LABELS:
+        status = None
+    contracts = services.contracts_for(current_user, status)
+    overdue = services.overdue(current_user) if current_user.role == "official" else []
+    return render_template("contracts/index.html", contracts=contracts, overdue=overdue, status=status,
+                           labels=CONTRACT_STATUS_LABELS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    """File a new contract draft (seller side or its broker)."""
+    if current_user.role not in ("institute", "enterprise", "broker"):
+        abort(403)
+    form = ContractForm()
+    if form.validate_on_submit():
+        try:
+            seller, buyer = services.resolve_parties(current_user, form.seller_name.data, form.buyer_name.data)
+            amount, deductions = form.amounts()
+            contract = services.create_contract(seller, buyer, current_user, form.contract_data(), amount, deductions,
+                                                form.idempotency_key.data, form.buyer_details())
+            if current_user.role == "broker":
+                contract.broker_id = current_user.id
+            db.session.commit()
+        except ContractError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash("合同草稿已保存，请核对后提交申报。", "success")
+            return redirect(url_for("contracts.detail", contract_id=contract.id))
+    return render_template("contracts/form.html", form=form, contract=None)
+
+
+@bp.route("/<int:contract_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(contract_id):
+    """Edit a draft or a contract returned for correction."""
+    contract = _load(contract_id)
+    if not services.is_seller_side(current_user, contract):
+        abort(403)
+    form = ContractForm(obj=contract)
+    if request.method == "GET":
+        form.fill_from(contract)
+    elif form.validate_on_submit():
+        try:
+            services.update_draft(contract, current_user, form.contract_data(), *form.amounts())
+            db.session.commit()
+        except ContractError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash("合同已修改。", "success")
+            return redirect(url_for("contracts.detail", contract_id=contract.id))
+    return render_template("contracts/form.html", form=form, contract=contract)
+
+
+@bp.route("/<int:contract_id>")
+@login_required
+def detail(contract_id):
+    """A contract with its amounts, attachments, history and the allowed steps."""
+    contract = _load(contract_id)
+    party = REGISTRAR if services.is_registrar(current_user, contract) else (
+        SELLER if services.is_seller_side(current_user, contract) else None)
+    actions = actions_from(contract.status, party) if party else []
+    return render_template("contracts/detail.html", contract=contract, actions=actions, form=DecisionForm(),
+                           upload_form=AttachmentForm(), can_edit=party == SELLER,
+                           event_labels=EVENT_LABELS)
+
+
+@bp.route("/<int:contract_id>/action", methods=["POST"])
+@login_required
+def action(contract_id):
+    """Apply one workflow step (file, accept, return, register, refuse, amend, cancel …)."""
+    contract = _load(contract_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        reason = form.refusal_reason.data if form.action.data == "refuse" else form.comment.data
+        try:
+            services.transition(contract, form.action.data, current_user, reason)
+            db.session.commit()
+        except ContractError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash(f"操作成功，合同状态：{contract.status_label}。", "success")
+    else:
+        flash("请求无效，请重试。", "danger")
+    return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+@bp.route("/<int:contract_id>/attachments", methods=["POST"])
+@login_required
+def upload(contract_id):
+    """Attach the signed contract as a PDF."""
+    contract = _load(contract_id)
+    form = AttachmentForm()
+    upload_file = form.document.data if form.validate_on_submit() else None
+    if upload_file is None or not getattr(upload_file, "filename", ""):
+        flash("请选择要上传的 PDF 文件。", "danger")
+        return redirect(url_for("contracts.detail", contract_id=contract.id))
+    try:
+        services.attach_pdf(contract, current_user, upload_file.filename, upload_file.read())
+        db.session.commit()
+    except ContractError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash("附件已上传。", "success")
+    return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+@bp.route("/<int:contract_id>/attachments/<int:attachment_id>")
+@login_required
+def download(contract_id, attachment_id):
+    """Download an attachment of a contract one may see."""
+    contract = _load(contract_id)
+    attachment = db.get_or_404(ContractAttachment, attachment_id)
+    if attachment.contract_id != contract.id:
+        abort(404)
+    return send_file(services.attachment_path(attachment), mimetype="application/pdf",
+                     as_attachment=True, download_name=attachment.filename)
+
+
+@bp.route("/<int:contract_id>/certificate")
+@login_required
+def certificate(contract_id):
+    """Printable registration certificate (登记证明) of a registered contract."""
+    contract = _load(contract_id)
+    if contract.status != ContractStatus.REGISTERED:
+        abort(404)
+    return render_template("contracts/certificate.html", contract=contract)
