@@ -18,6 +18,7 @@ users_cli = AppGroup("users", help="账号管理")
 tokens_cli = AppGroup("tokens", help="API 令牌")
 listings_cli = AppGroup("listings", help="成果与需求")
 search_cli = AppGroup("search", help="全文检索索引")
+contracts_cli = AppGroup("contracts", help="技术合同")
 
 
 def init_db() -> tuple[int, int]:
@@ -146,6 +147,28 @@ def listings_import_command(path, kind):
     click.echo(f"已导入 {count} 条。")
 
 
+@contracts_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def contracts_import_command(path):
+    """Import registered contracts from CSV or XLSX; a file with any bad row imports nothing."""
+    from marketplace.contracts.importer import ContractImportFailed, import_contracts_file
+    from marketplace.tabular import TabularError
+
+    try:
+        report = import_contracts_file(path, progress=lambda message: click.echo(message, err=True))
+    except (ContractImportFailed, TabularError) as exc:
+        db.session.rollback()
+        problems = getattr(exc, "problems", [str(exc)])
+        for problem in problems:
+            click.echo(problem, err=True)
+        bad = getattr(exc, "bad_rows", 0)
+        click.echo(f"导入失败：{bad or len(problems)} 行有错误，未导入任何合同。", err=True)
+        raise click.exceptions.Exit(1)
+    db.session.commit()
+    click.echo(f"共 {report.rows:,} 行：新增 {report.added:,} 份，已存在跳过 {report.skipped:,} 份"
+               f"（用时 {report.seconds:.1f} 秒）。")
+
+
 @search_cli.command("reindex")
 def search_reindex_command():
     """Rebuild the search index from the database."""
@@ -157,5 +180,5 @@ def search_reindex_command():
 
 def register(app: Flask) -> None:
     for command in (init_db_command, seed_demo_command, regions_cli, users_cli, tokens_cli, listings_cli,
-                    search_cli):
+                    search_cli, contracts_cli):
         app.cli.add_command(command)

@@ -14,12 +14,13 @@ from models.listing import (  # noqa: E402
 )
 from models.search_change import SearchChange  # noqa: E402
 from models.contract import (  # noqa: E402
-    CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractEvent, ContractStatus, RegistrationCounter,
+    CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractEvent, ContractImport, ContractStatus,
+    RegistrationCounter,
 )
 
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken",
     "TechResult", "TechNeed", "ListingEvent", "ListingStatus", "STATUS_LABELS", "BountyApplication",
     "ApplicationStatus", "APPLICATION_LABELS", "SearchChange", "Contract", "ContractEvent",
-    "ContractAttachment", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
+    "ContractAttachment", "ContractImport", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
 ]

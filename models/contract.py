@@ -53,7 +53,8 @@ class Contract(db.Model):
     __table_args__ = (
         CheckConstraint(sql_in("contract_type", CONTRACT_TYPES), name="type_known"),
         CheckConstraint(
-            "(contract_type = '技术开发' AND subtype IN ('委托开发', '合作开发'))"
+            # Imported legacy records may not say which kind of 技术开发 they are.
+            "(contract_type = '技术开发' AND (subtype IS NULL OR subtype IN ('委托开发', '合作开发')))"
             " OR (contract_type = '技术服务' AND (subtype IS NULL OR subtype IN ('技术培训', '技术中介')))"
             " OR (contract_type NOT IN ('技术开发', '技术服务') AND subtype IS NULL)",
             name="subtype_fits_type"),
@@ -114,6 +115,7 @@ class Contract(db.Model):
     refusal_reason: Mapped[str | None] = mapped_column(String(40))
 
     match_id: Mapped[int | None] = mapped_column(Integer)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("contract_imports.id"), index=True)
     result_id: Mapped[int | None] = mapped_column(ForeignKey("tech_results.id"))
     need_id: Mapped[int | None] = mapped_column(ForeignKey("tech_needs.id"))
     # A retried or double-submitted filing carries the same key and finds this row.
@@ -173,6 +175,21 @@ class ContractAttachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     contract = relationship("Contract", back_populates="attachments")
+
+
+class ContractImport(db.Model):
+    """One bulk import of registered contracts: who, when, which file, how many."""
+
+    __tablename__ = "contract_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_by: Mapped[str] = mapped_column(String(80), default="")
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_added: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RegistrationCounter(db.Model):
