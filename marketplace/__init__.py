@@ -37,12 +37,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    import search_index
     from marketplace import database
     from marketplace.extensions import csrf, login_manager
     from models import db
 
     db.init_app(app)
     database.configure_engine(app)
+    search_index.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
 
@@ -58,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.contracts import bp as contracts_bp
     from marketplace.listings import bp as listings_bp
     from marketplace.main import bp as main_bp
+    from marketplace.stats import bp as stats_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -65,3 +68,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(contracts_bp, url_prefix="/contracts")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(stats_bp, url_prefix="/stats")

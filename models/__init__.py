@@ -17,10 +17,13 @@ from models.contract import (  # noqa: E402
     CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractEvent, ContractImport, ContractStatus,
     RegistrationCounter,
 )
+from models.stats import StatsDaily  # noqa: E402
+from models.event import EventDeal, EventNeed, MatchEvent  # noqa: E402
 
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken",
     "TechResult", "TechNeed", "ListingEvent", "ListingStatus", "STATUS_LABELS", "BountyApplication",
     "ApplicationStatus", "APPLICATION_LABELS", "SearchChange", "Contract", "ContractEvent",
     "ContractAttachment", "ContractImport", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
+    "StatsDaily", "MatchEvent", "EventNeed", "EventDeal",
 ]

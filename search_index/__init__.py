@@ -1,11 +1,151 @@
 """Full-text search over published listings (Whoosh + jieba).
 
 The database is the source of truth: listing changes are written to the
-`search_changes` outbox in the same transaction and the index follows it.
+`search_changes` outbox in the same transaction and the index follows it
+(`sync` after each commit that recorded changes, and on the first search of a
+process). `flask search reindex` rebuilds everything.
+
+Public interface: record_change, init_app, sync, rebuild, search, add_words,
+SearchResults, SearchError.
 """
-from models import SearchChange, db
+import logging
+import os
+import time
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, select
+
+from models import ListingStatus, SearchChange, TechNeed, TechResult, db
+from search_index import analysis, dictionary, indexer, searchers
+from search_index.filters import FACETS, SearchError
+from search_index.highlight import snippet
+from search_index.query import SearchResults, SearchTimeout, run_query, validate
+
+__all__ = ["record_change", "init_app", "sync", "rebuild", "search", "add_words", "SearchResults",
+           "SearchError", "SearchTimeout"]
+
+log = logging.getLogger(__name__)
+MODELS = {"result": TechResult, "need": TechNeed}
+_hooks = {"installed": False}
+_last_check: dict[str, float] = {}
 
 
 def record_change(listing) -> None:
     """Note in the current transaction that `listing` must be (re)indexed."""
     db.session.add(SearchChange(kind=listing.kind, listing_id=listing.id))
+
+
+def init_app(app: Flask) -> None:
+    """Settings, the domain dictionary and the after-commit hook that keeps the index current."""
+    app.config.setdefault("SEARCH_AUTO_SYNC", True)
+    app.config.setdefault("SEARCH_CATCH_UP_SECONDS", 1.0)
+    app.config.setdefault("SEARCH_DICT_FILE", os.path.join(app.instance_path, "search_dict.txt"))
+    app.config.setdefault("SEARCH_JIEBA_CACHE_DIR", os.path.join(app.instance_path, "jieba"))
+    # Loading jieba costs ~0.5 s and ~190 MB: do it at start-up (shared by gunicorn --preload
+    # workers) except in tests, where it loads on first use.
+    app.config.setdefault("SEARCH_PRELOAD", not app.testing)
+    dictionary.configure(app.config["SEARCH_JIEBA_CACHE_DIR"], app.config["SEARCH_DICT_FILE"])
+    _install_session_hooks()
+    if app.config["SEARCH_PRELOAD"]:
+        analysis.jieba_module()
+
+
+def _install_session_hooks() -> None:
+    if _hooks["installed"]:
+        return
+    from flask_sqlalchemy.session import Session as AppSession
+
+    event.listen(AppSession, "after_flush", _note_changes)
+    event.listen(AppSession, "after_commit", _sync_after_commit)
+    event.listen(AppSession, "after_rollback", lambda session: session.info.pop("search_changed", None))
+    _hooks["installed"] = True
+
+
+def _note_changes(session, _flush_context) -> None:
+    if any(isinstance(obj, SearchChange) for obj in session.new):
+        session.info["search_changed"] = True
+
+
+def _sync_after_commit(session) -> None:
+    if not session.info.pop("search_changed", False):
+        return
+    app = current_app._get_current_object()
+    if not app.config.get("SEARCH_AUTO_SYNC", True):
+        return
+    try:
+        indexer.sync(app, lock_timeout=5.0)
+    except Exception:  # the outbox keeps the change; the next sync or reindex applies it
+        log.warning("search index sync failed; it will catch up later", exc_info=True)
+
+
+def sync(app: Flask) -> int:
+    """Apply outbox changes the index has not seen yet; returns the number of listings touched."""
+    # Read in the caller's session: a second SQLite transaction could wait on the caller's own lock.
+    if has_app_context() and current_app._get_current_object() is app:
+        return indexer.sync(app, session=db.session)
+    with app.app_context():
+        return indexer.sync(app, session=db.session)
+
+
+def rebuild(app: Flask, progress=None) -> int:
+    """Rebuild the index from the database; returns the number of documents."""
+    if has_app_context() and current_app._get_current_object() is app:
+        return indexer.rebuild(app, progress=progress)
+    with app.app_context():
+        return indexer.rebuild(app, progress=progress)
+
+
+def add_words(words) -> list[str]:
+    """Add words to the admins' domain dictionary (takes effect for queries at once; reindex for documents)."""
+    return dictionary.add_words(words)
+
+
+def catch_up(app: Flask) -> None:
+    """At most once per interval: apply changes another process committed but did not index."""
+    path = indexer.index_dir(app)
+    now = time.monotonic()
+    if now - _last_check.get(path, -1e9) < float(app.config["SEARCH_CATCH_UP_SECONDS"]):
+        return
+    _last_check[path] = now
+    try:
+        # The caller's session: a second SQLite transaction here could wait on the caller's own lock.
+        if indexer.pending(app, db.session) or not os.path.exists(os.path.join(path, indexer.STATE_FILE)):
+            indexer.sync(app, lock_timeout=1.0, session=db.session)
+    except Exception:
+        log.warning("search index catch-up failed", exc_info=True)
+
+
+def search(kind: str, q: str = "", filters: dict | None = None, sort: str = "relevance", page: int = 1,
+           per_page: int = 20) -> SearchResults:
+    """Published listings of `kind` matching the plain-text query, with facets and highlights."""
+    app = current_app._get_current_object()
+    q, page, per_page = validate(kind, q, sort, page, per_page)
+    catch_up(app)
+    path = indexer.index_dir(app)
+    with searchers.lock():
+        searcher = searchers.current(path)
+        if searcher is None:
+            ranked, total, facets, units, notice = [], 0, {name: [] for name in FACETS[kind]}, [], ""
+        else:
+            table = searchers.facet_table(searcher, path)
+            ranked, total, facets, units, notice = run_query(searcher, table, kind, q, filters or {}, sort,
+                                                             page, per_page)
+    items = _reread(kind, [listing_id for listing_id, _ in ranked])
+    scores = dict(ranked)
+    dropped = len(ranked) - len(items)
+    return SearchResults(
+        ids=[item.id for item in items], total=max(0, total - dropped), facets=facets,
+        highlights={item.id: snippet(item.body, units) for item in items},
+        scores={item.id: round(scores[item.id], 4) for item in items}, items=items, page=page,
+        per_page=per_page, notice=notice, units=units,
+    )
+
+
+def _reread(kind: str, ids: list[int]) -> list:
+    """The hits from the database, in rank order; anything no longer published is dropped."""
+    if not ids:
+        return []
+    model = MODELS[kind]
+    rows = db.session.scalars(select(model).where(model.id.in_(ids), model.status == ListingStatus.PUBLISHED))
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]

@@ -1,8 +1,79 @@
-"""Administration (placeholder routes)."""
+"""Administration: users, account creation, activation, organisations."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
 from marketplace.admin import bp
+from marketplace.admin.forms import AccountCreateForm, UserFilterForm
+from marketplace.admin.services import (
+    create_account, member_counts, organisation_query, set_account_active, user_query,
+)
+from marketplace.auth.forms import EmptyForm
+from marketplace.auth.services import AccountError, is_awaiting_approval
+from marketplace.auth.views import show_error
+from marketplace.permissions import roles_required
+from marketplace.regions import region_choices
+from models import User, db
 
 
+@bp.route("/")
 @bp.route("/users")
+@roles_required("admin")
 def users():
-    """User list."""
-    return "users"
+    """All users, filtered by role and text, paginated."""
+    form = UserFilterForm(formdata=request.args)
+    valid = form.validate()
+    query = user_query(form.role.data, form.q.data) if valid else user_query()
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("admin/users.html", form=form, page=page, is_awaiting_approval=is_awaiting_approval)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_user():
+    """Create an account of any role (brokers, officials, admins …)."""
+    form = AccountCreateForm()
+    form.region_code.choices = region_choices(include_blank="请选择地区")
+    if form.validate_on_submit():
+        try:
+            user = create_account(form.data)
+        except AccountError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"已创建账号 {user.username}（{user.role_label}）。", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/<any(activate, deactivate):action>", methods=["POST"])
+@roles_required("admin")
+def set_active(user_id: int, action: str):
+    """Activate or deactivate an account (deactivation logs it out everywhere)."""
+    user = db.get_or_404(User, user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        set_account_active(user, action == "activate", current_user)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash(f"已{'启用' if action == 'activate' else '停用'}账号 {user.username}。", "success")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.users"))
+
+
+@bp.route("/organisations")
+@roles_required("admin")
+def organisations():
+    """Organisations with their member counts, paginated."""
+    text = request.args.get("q", "")[:100]
+    page = db.paginate(organisation_query(text), per_page=current_app.config["PER_PAGE"], error_out=False)
+    counts = member_counts([org.id for org in page.items])
+    return render_template("admin/organisations.html", page=page, counts=counts, q=text)
+
+
+def _same_site(url: str | None) -> bool:
+    """Whether a Referer points back into the admin area of this site (keeps filters after a button)."""
+    return bool(url) and url.startswith(request.host_url + "admin/")

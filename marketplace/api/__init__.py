@@ -3,4 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from marketplace.api import views  # noqa: E402,F401
+from marketplace.api import search, views  # noqa: E402,F401
+from marketplace.api import stats  # noqa: E402,F401

@@ -19,14 +19,20 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(Exception):
-    """A refused account operation; the message is shown to the user."""
+    """A refused account operation; the message is shown to the user (next to `field` when given)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
     return _hasher.hash(password)
 
 
 def verify_password(user: User | None, password: str) -> bool:
+    """Check `password` against the user's hash (constant work when the user is unknown)."""
     try:
         return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
     except (VerificationError, InvalidHashError):
@@ -81,6 +87,8 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
     db.session.add(LoginAttempt(username=username[:40], remote_addr=remote_addr[:64], succeeded=ok))
     if not ok:
         if user is not None and not user.is_active and verify_password(user, password):
+            if is_awaiting_approval(user):
+                raise AccountError("账号正在等待单位成员审核，通过后即可登录。")
             raise AccountError("该账号已停用，请联系平台管理员。")
         raise AccountError("用户名或密码错误。")
     user.last_login_at = utcnow()
@@ -90,17 +98,33 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
 
 
 def change_password(user: User, old_password: str, new_password: str) -> None:
+    """Set a new password and bump the session version (other sessions end)."""
     if not verify_password(user, old_password):
-        raise AccountError("原密码不正确。")
+        raise AccountError("原密码不正确。", "old_password")
     problem = password_problem(new_password, user.username)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, "new_password")
     user.password_hash = hash_password(new_password)
     # Sessions elsewhere (and copied cookies) stop working.
     user.session_version += 1
 
 
+def username_taken(username: str) -> bool:
+    """Whether an account already uses this (case-folded) username."""
+    return db.session.scalar(select(User.id).where(User.username == username.strip().lower())) is not None
+
+
+def is_awaiting_approval(user: User) -> bool:
+    """A sign-up that joined an existing organisation and was never let in.
+
+    Such accounts are created inactive with the first session version; deactivation
+    by an admin bumps the version, so a deactivated account is never mistaken for one.
+    """
+    return not user.is_active_account and user.session_version == 1
+
+
 def find_organisation(name: str) -> Organisation | None:
+    """The organisation with exactly this name, or None."""
     return db.session.scalar(select(Organisation).where(Organisation.name == name.strip()))
 
 
@@ -109,14 +133,14 @@ def create_user(username: str, password: str, role: str, organisation: Organisat
     """Create an account after checking the username and password."""
     username = username.strip().lower()
     if role not in ROLES:
-        raise AccountError(f"未知角色：{role}")
-    if db.session.scalar(select(User).where(User.username == username)) is not None:
-        raise AccountError("该用户名已被使用。")
+        raise AccountError(f"未知角色：{role}", "role")
+    if username_taken(username):
+        raise AccountError("该用户名已被使用。", "username")
     problem = password_problem(password, username)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, "password")
     if role in ("institute", "enterprise", "broker", "official") and organisation is None:
-        raise AccountError("该角色必须属于一个单位。")
+        raise AccountError("该角色必须属于一个单位。", "org_mode")
     user = User(username=username, password_hash=hash_password(password), role=role,
                 organisation_id=organisation.id if organisation else None,
                 display_name=display_name or username, email=email or None, phone=phone or None)

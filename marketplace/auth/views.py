@@ -1,26 +1,126 @@
-"""Sign-up, log-in, log-out, password change (placeholder routes)."""
+"""Sign-up, log-in, log-out, password change and organisation members."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
 from marketplace.auth import bp
+from marketplace.auth.forms import ChangePasswordForm, EmptyForm, LoginForm, RegisterForm
+from marketplace.auth.membership import (
+    approve_member, can_decide_membership, organisation_members, pending_applicants, register_account,
+    reject_member,
+)
+from marketplace.auth.safe_redirect import safe_next
+from marketplace.auth.services import AccountError, authenticate
+from marketplace.auth.services import change_password as set_new_password
+from marketplace.regions import region_choices
+from models import User, db
+
+
+def show_error(form, exc: AccountError) -> None:
+    """Show a service refusal next to its field, or as a flash message."""
+    field = form._fields.get(exc.field) if exc.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        flash(str(exc), "danger")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Log in."""
-    return "login"
+    """Log in, then go back to a safe `next` page (or the home page)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.username.data, form.password.data, request.remote_addr or "unknown")
+        except AccountError as exc:
+            db.session.commit()  # the failed attempt must stay recorded: throttling counts it
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(f"欢迎回来，{user.display_name or user.username}。", "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+    return render_template("auth/login.html", form=form)
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """Sign up."""
-    return "register"
+    """Sign up as an institute or enterprise, creating or joining an organisation."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    form.region_code.choices = region_choices(include_blank="请选择地区")
+    if form.validate_on_submit():
+        try:
+            user = register_account(form.data)
+        except AccountError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            if user.is_active:
+                login_user(user)
+                flash(f"注册成功，已创建单位“{user.organisation.name}”。", "success")
+                return redirect(url_for("main.index"))
+            flash(f"已提交加入“{user.organisation.name}”的申请，该单位成员审核通过后即可登录。", "info")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out."""
-    return "logout"
+    """Log out (POST only, so a link or image cannot do it)."""
+    logout_user()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("main.index"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@login_required
 def change_password():
-    """Change password."""
-    return "password"
+    """Change my password; other sessions and copied cookies stop working."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            set_new_password(user, form.old_password.data, form.new_password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            # Re-issue this session (and its remember cookie) with the new session version.
+            login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
+            flash("密码已修改。其他设备上的登录已失效。", "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/org/members")
+@login_required
+def members():
+    """Members of my organisation and the applicants waiting for approval."""
+    return render_template("auth/members.html", members=organisation_members(current_user.organisation_id),
+                           applicants=pending_applicants(current_user))
+
+
+@bp.route("/org/members/<int:user_id>/<any(approve, reject):decision>", methods=["POST"])
+@login_required
+def decide_member(user_id: int, decision: str):
+    """Approve or reject someone who asked to join the organisation."""
+    applicant = db.get_or_404(User, user_id)
+    if not can_decide_membership(current_user, applicant):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    name = applicant.display_name or applicant.username
+    try:
+        (approve_member if decision == "approve" else reject_member)(applicant)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash(f"已通过 {name} 的加入申请。" if decision == "approve" else f"已拒绝 {name} 的加入申请。", "success")
+    return redirect(url_for("auth.members"))

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import insert, select
 
 from marketplace.money import MoneyError, parse_yuan
+from marketplace.stats import rollup as stats_rollup
 from marketplace.tabular import TabularError, header_problems, row_dict
 from marketplace.tabular_stream import iter_table
 from models import Contract, ContractImport, ContractStatus, Organisation, Region, db
@@ -228,6 +229,7 @@ def import_contracts_file(path: str, progress=None, imported_by: str = "cli") ->
     problems.raise_if_any()
     if batch:
         added += _insert_batch(batch, record.id, organisations)
+    stats_rollup.add_imported(record.id)
     record.rows_total, record.rows_added, record.rows_skipped = total, added, total - added
     db.session.flush()
     return ImportReport(total, added, total - added, time.perf_counter() - started)

@@ -5,10 +5,10 @@ Functions flush but never commit; the caller commits once.
 from sqlalchemy import func, or_, select
 
 import search_index
-from marketplace.listings.workflow import ACTIONS, OWNER, REVIEWER, next_state
+from marketplace.listings.workflow import ACTIONS, OWNER, REVIEWER, available_actions, next_state
 from marketplace.permissions import can_edit_listing, can_review_listing, region_scope_prefix
 from models import (
-    ApplicationStatus, BountyApplication, ListingEvent, ListingStatus, TechNeed, TechResult, db,
+    STATUS_LABELS, ApplicationStatus, BountyApplication, ListingEvent, ListingStatus, TechNeed, TechResult, db,
 )
 from models.base import utcnow
 
@@ -103,6 +103,7 @@ def review_queue(user, kind: str):
 
 
 def pending_count(user) -> int:
+    """How many listings wait for this reviewer (navigation badge)."""
     prefix = region_scope_prefix(user)
     if prefix is None:
         return 0
@@ -116,6 +117,7 @@ def pending_count(user) -> int:
 
 
 def organisation_listings(organisation_id: int, kind: str):
+    """All listings of `kind` owned by the organisation, newest change first."""
     model = LISTING_MODELS[kind]
     stmt = select(model).where(model.organisation_id == organisation_id).order_by(model.updated_at.desc())
     return db.session.scalars(stmt).all()
@@ -140,6 +142,7 @@ def apply_to_bounty(need: TechNeed, user, proposal: str) -> BountyApplication:
 
 
 def withdraw_application(application: BountyApplication, user) -> None:
+    """The applicant withdraws a pending 揭榜 application."""
     if application.status != ApplicationStatus.SUBMITTED:
         raise WorkflowError("只有待选定的揭榜申请可以撤回。")
     application.status = ApplicationStatus.WITHDRAWN
@@ -169,3 +172,45 @@ def simple_text_filter(model, q: str):
     like = f"%{q}%"
     body = model.summary if model is TechResult else model.description
     return or_(model.title.ilike(like), model.keywords.ilike(like), body.ilike(like))
+
+
+def actions_for(listing, user) -> list:
+    """Life-cycle buttons `user` may press on `listing` now (owner first, then reviewer)."""
+    actions = []
+    if can_edit_listing(user, listing):
+        actions += available_actions(listing.status, OWNER)
+    if can_review_listing(user, listing):
+        actions += available_actions(listing.status, REVIEWER)
+    return actions
+
+
+def return_reasons(listings) -> dict[int, str]:
+    """The latest 退回 reason of each returned listing, by id."""
+    reasons = {}
+    for listing in listings:
+        if listing.status == ListingStatus.RETURNED:
+            returns = [e for e in listing.events if e.action == "return"]
+            reasons[listing.id] = returns[-1].comment if returns else ""
+    return reasons
+
+
+def status_counts(listings) -> dict[str, int]:
+    """How many listings are in each displayed status (已过期 counted apart)."""
+    counts = {status: 0 for status in STATUS_LABELS}
+    for listing in listings:
+        counts[listing.display_status] += 1
+    return counts
+
+
+def applications_received(organisation_id: int) -> list[BountyApplication]:
+    """揭榜 applications to the organisation's bounty needs, newest first."""
+    stmt = (select(BountyApplication).join(TechNeed, BountyApplication.need_id == TechNeed.id)
+            .where(TechNeed.organisation_id == organisation_id).order_by(BountyApplication.id.desc()))
+    return db.session.scalars(stmt).all()
+
+
+def applications_sent(organisation_id: int) -> list[BountyApplication]:
+    """揭榜 applications the organisation made, newest first."""
+    stmt = (select(BountyApplication).where(BountyApplication.organisation_id == organisation_id)
+            .order_by(BountyApplication.id.desc()))
+    return db.session.scalars(stmt).all()

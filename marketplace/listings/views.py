@@ -1,26 +1,147 @@
-"""Listing pages (placeholder routes)."""
+"""Listing pages: create, edit, detail and life-cycle actions of results and needs.
+
+Each view is registered twice, once per kind (`result_detail`, `need_detail`, …).
+Browsing lives in browse.py; 揭榜挂帅 in views_bounty.py; dashboard and review
+queue in views_dashboard.py.
+"""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
 from marketplace.listings import bp
+from marketplace.listings import services
+from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
+from marketplace.listings.services import LISTING_MODELS, WorkflowError
+from marketplace.listings.workflow import ACTIONS, OWNER
+from marketplace.permissions import (
+    can_edit_listing, can_review_listing, can_view_listing, is_member, roles_required,
+)
+from models import db
+
+FORMS = {"result": ResultForm, "need": NeedForm}
+KIND_PATHS = {"result": "results", "need": "needs"}
+# Actions offered as buttons; "revise" only happens through editing.
+BUTTON_ACTIONS = {name for name in ACTIONS if name != "revise"}
+MAX_ID = 2**31 - 1  # primary keys are 32-bit integers
 
 
-@bp.route("/results")
-def browse_results():
-    """Browse results."""
-    return "results"
+def detail_url(listing) -> str:
+    """The detail page of a result or need."""
+    return url_for(f"listings.{listing.kind}_detail", listing_id=listing.id)
 
 
-@bp.route("/needs")
-def browse_needs():
-    """Browse needs."""
-    return "needs"
+def fetch_or_404(model, ident: int):
+    """db.get_or_404, also for ids beyond the integer range (SQLite would raise)."""
+    if ident > MAX_ID:
+        abort(404)
+    return db.get_or_404(model, ident)
 
 
-@bp.route("/my")
-def dashboard():
-    """My organisation."""
-    return "dashboard"
+def load_visible(kind: str, listing_id: int):
+    """The listing if the current user may see it, else 404."""
+    listing = fetch_or_404(LISTING_MODELS[kind], listing_id)
+    if not can_view_listing(current_user, listing):
+        abort(404)
+    return listing
 
 
-@bp.route("/review")
-def review_queue():
-    """Review queue."""
-    return "review"
+def _form_for(kind: str, listing=None):
+    """A bound form; on GET of an existing listing, pre-filled from it."""
+    extra = {"current_deadline": listing.deadline} if kind == "need" and listing is not None else {}
+    if request.method == "GET" and listing is not None:
+        form = FORMS[kind](obj=listing, **extra)
+        form.fill_from(listing)
+        return form
+    form = FORMS[kind](**extra)
+    if request.method == "GET":
+        form.region_code.data = current_user.organisation.region_code
+    return form
+
+
+@roles_required("institute", "enterprise")
+def new_listing(kind: str):
+    """Create a result or need for the user's organisation (draft or submitted)."""
+    if current_user.organisation is None:
+        abort(403)
+    form = _form_for(kind)
+    if form.validate_on_submit():
+        listing = services.create_listing(kind, current_user.organisation, current_user, form.model_data(),
+                                          submit=form.wants_submit)
+        db.session.commit()
+        flash("已提交审核。" if form.wants_submit else "草稿已保存。", "success")
+        return redirect(detail_url(listing))
+    return render_template(f"listings/form_{kind}.html", form=form, listing=None)
+
+
+@login_required
+def edit_listing(kind: str, listing_id: int):
+    """Edit a listing of the user's organisation; a published one goes back to review."""
+    listing = load_visible(kind, listing_id)
+    if not can_edit_listing(current_user, listing):
+        abort(403)
+    form = _form_for(kind, listing)
+    if form.validate_on_submit():
+        was_published = listing.is_published
+        try:
+            services.update_listing(listing, current_user, form.model_data(), submit=form.wants_submit)
+        except WorkflowError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(detail_url(listing))
+        db.session.commit()
+        flash("已修改，重新进入审核。" if was_published or form.wants_submit else "已保存。", "success")
+        return redirect(detail_url(listing))
+    return render_template(f"listings/form_{kind}.html", form=form, listing=listing)
+
+
+def listing_detail(kind: str, listing_id: int):
+    """A result or need; history for the owner organisation and reviewers."""
+    listing = load_visible(kind, listing_id)
+    insider = is_member(current_user, listing.organisation_id) or can_review_listing(current_user, listing)
+    context = {}
+    if kind == "need":
+        from marketplace.listings.views_bounty import bounty_context
+
+        context = bounty_context(listing, current_user)
+    return render_template(
+        f"listings/detail_{kind}.html", listing=listing, events=list(listing.events) if insider else [],
+        actions=services.actions_for(listing, current_user), can_edit=can_edit_listing(current_user, listing),
+        action_form=ActionForm(), **context)
+
+
+@login_required
+def listing_action(kind: str, listing_id: int):
+    """Apply one life-cycle action; the action name must be in the workflow table."""
+    listing = load_visible(kind, listing_id)
+    form = ActionForm()
+    if form.action.data not in BUTTON_ACTIONS:
+        abort(400, "未知操作。")
+    action = ACTIONS[form.action.data]
+    allowed = can_edit_listing if action.party == OWNER else can_review_listing
+    if not allowed(current_user, listing):
+        abort(403)
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0], "danger")
+    else:
+        try:
+            services.transition(listing, action.name, current_user, form.comment.data)
+        except WorkflowError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(f"操作成功：{action.label}。", "success")
+    if form.return_to.data == "review" and current_user.is_reviewer:
+        return redirect(url_for("listings.review_queue"))
+    return redirect(detail_url(listing))
+
+
+for _kind, _path in KIND_PATHS.items():
+    bp.add_url_rule(f"/{_path}/new", f"{_kind}_new", new_listing, methods=["GET", "POST"],
+                    defaults={"kind": _kind})
+    bp.add_url_rule(f"/{_path}/<int:listing_id>", f"{_kind}_detail", listing_detail, defaults={"kind": _kind})
+    bp.add_url_rule(f"/{_path}/<int:listing_id>/edit", f"{_kind}_edit", edit_listing, methods=["GET", "POST"],
+                    defaults={"kind": _kind})
+    bp.add_url_rule(f"/{_path}/<int:listing_id>/action", f"{_kind}_action", listing_action, methods=["POST"],
+                    defaults={"kind": _kind})
+
+from marketplace.listings import views_bounty, views_dashboard  # noqa: E402,F401

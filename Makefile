@@ -1,0 +1,80 @@
+# Technology market — developer commands.
+#   make run    install, create the schema, load demo data, serve on http://127.0.0.1:5000
+#   make test   install test tools, PostgreSQL and Chromium if missing, run the suite on SQLite and PostgreSQL
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+# First interpreter on PATH that is Python 3.11 or newer.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+HOST_URL := http://$(or $(GUNICORN_BIND),127.0.0.1:5000)
+PG_TEST_DB ?= market_test
+PG_TEST_URL := postgresql://postgres@127.0.0.1:5432/$(PG_TEST_DB)
+PYTEST_ARGS ?=
+
+.PHONY: help run serve install dev-install init-db seed-demo test test-sqlite test-postgres test-browser \
+	postgres chromium clean
+
+help:
+	@echo "make run      安装依赖、初始化数据库、载入演示数据并启动 $(HOST_URL)"
+	@echo "make serve    仅启动网站 (gunicorn)"
+	@echo "make test     在 SQLite 和 PostgreSQL 上各运行一遍全部测试"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "需要 Python 3.11 或更高版本 (python3.11 / python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Stamp files: pip runs only when a requirements file changed.
+$(VENV)/.requirements.stamp: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.requirements-dev.stamp: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $(VENV)/.requirements.stamp $@
+
+install: $(VENV)/.requirements.stamp
+
+dev-install: $(VENV)/.requirements-dev.stamp
+
+init-db: install
+	$(FLASK) init-db
+
+seed-demo: init-db
+	$(FLASK) seed-demo
+
+run: seed-demo
+	@$(MAKE) --no-print-directory serve
+
+serve: install
+	@echo
+	@echo "  网站地址 / URL:  $(HOST_URL)"
+	@echo "  演示账号 / demo accounts: inst_kust、ent_baiyao、broker_li、official_km、admin …（见 README.md）"
+	@echo "  演示密码 / demo password: Demo-market-2026"
+	@echo "  按 Ctrl+C 停止"
+	@echo
+	$(BIN)/gunicorn -c gunicorn.conf.py app:app
+
+postgres:
+	scripts/ensure_postgres.sh $(PG_TEST_DB)
+
+chromium:
+	scripts/ensure_chromium.sh
+
+test: dev-install postgres chromium
+	PYTEST=$(BIN)/pytest scripts/run_tests.sh $(PG_TEST_URL) $(PYTEST_ARGS)
+
+test-sqlite: dev-install
+	env -u DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres: dev-install postgres
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-browser: dev-install chromium
+	env -u DATABASE_URL $(BIN)/pytest -q -m browser $(PYTEST_ARGS)
+
+clean:
+	rm -rf .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

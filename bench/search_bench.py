@@ -1,0 +1,185 @@
+"""Search benchmark: build a corpus, reindex, time queries, check recall, compare with SQLite FTS5.
+
+    python bench/search_bench.py --size 100000 [--workdir DIR] [--procs 2]
+
+Prints: corpus build, full reindex time and docs/s, query latency p50/p95 (top 20
+with facet counts and highlights, warm searcher), publish-to-searchable time,
+recall and precision on bench/search_queries.json, and the same on FTS5.
+"""
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from sqlalchemy import select  # noqa: E402
+
+import search_index  # noqa: E402
+from bench.corpus import generate  # noqa: E402
+from marketplace import create_app  # noqa: E402
+from marketplace.cli import init_db  # noqa: E402
+from models import ListingStatus, Organisation, TechNeed, TechResult, db  # noqa: E402
+from models.vocab import split_list  # noqa: E402
+from search_index import analysis, query, searchers  # noqa: E402
+
+QUERIES = os.path.join(ROOT, "bench", "search_queries.json")
+MODELS = {"result": TechResult, "need": TechNeed}
+
+
+def percentile(values, pct):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def labelled_sets(labels):
+    """Relevant listing ids per query, judged on folded title + keywords."""
+    texts = {}
+    for kind, model in MODELS.items():
+        rows = db.session.execute(select(model.id, model.title, model.keywords)).all()
+        texts[kind] = [(r.id, analysis.normalise(r.title + " " + " ".join(split_list(r.keywords)))) for r in rows]
+    relevant = []
+    for item in labels:
+        wanted_all, wanted_any = item.get("all"), item.get("any")
+        relevant.append({lid for lid, text in texts[item["kind"]]
+                         if (all(w in text for w in wanted_all) if wanted_all else any(w in text for w in wanted_any))})
+    return relevant
+
+
+def whoosh_retrieved(app, item):
+    """Every listing id the search would report for this query (its `total`)."""
+    path = app.config["SEARCH_INDEX_DIR"]
+    searcher = searchers.current(path)
+    table = searchers.facet_table(searcher, path)
+    units = analysis.query_units(analysis.normalise(item["q"]))[:query.MAX_UNITS]
+    deadline = time.monotonic() + 10
+    docs = query.matching_docs(searcher, query.build_query(item["kind"], units), deadline)
+    if not docs and len(units) > 1:
+        docs = query.matching_docs(searcher, query.build_query(item["kind"], units, require_all=False), deadline)
+    return {table[d].listing_id for d in docs}
+
+
+def score(relevant, retrieved):
+    recalls, precisions = [], []
+    for rel, ret in zip(relevant, retrieved):
+        if rel:
+            recalls.append(len(rel & ret) / len(rel))
+        if ret:
+            precisions.append(len(rel & ret) / len(ret))
+    return statistics.mean(recalls), statistics.mean(precisions)
+
+
+def fts_grams(text):
+    return " ".join(analysis.cjk_grams(analysis.normalise(text)))
+
+
+def build_fts(path):
+    """The reference: SQLite FTS5 over app-made CJK grams of the same corpus."""
+    con = sqlite3.connect(path)
+    con.execute("CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, lid UNINDEXED, title, keywords, body, org)")
+    started = time.perf_counter()
+    for kind, model in MODELS.items():
+        body = model.summary if kind == "result" else model.description
+        stmt = select(model.id, model.title, model.keywords, body.label("body"), Organisation.name).join(
+            Organisation, Organisation.id == model.organisation_id).where(model.status == ListingStatus.PUBLISHED)
+        rows = [(kind, r.id, fts_grams(r.title), fts_grams(r.keywords.replace(";", " ")), fts_grams(r.body),
+                 fts_grams(r.name)) for r in db.session.execute(stmt)]
+        con.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.commit()
+    return con, time.perf_counter() - started
+
+
+def fts_match(q):
+    units = analysis.query_units(analysis.normalise(q))
+    return " AND ".join("(" + " AND ".join(f'"{g}"' for g in analysis.query_grams(u)) + ")" for u in units)
+
+
+def fts_search(con, item):
+    match = fts_match(item["q"])
+    top = con.execute("SELECT lid FROM docs WHERE docs MATCH ? AND kind = ? ORDER BY bm25(docs, 8, 4, 1.5, 1) "
+                      "LIMIT 20", (match, item["kind"])).fetchall()
+    total = con.execute("SELECT count(*) FROM docs WHERE docs MATCH ? AND kind = ?", (match, item["kind"])).fetchone()
+    return top, total
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--workdir", default=None)
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    workdir = args.workdir or tempfile.mkdtemp(prefix="search-bench-")
+    os.makedirs(workdir, exist_ok=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.path.join(workdir, 'bench.db')}",
+                      "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "SEARCH_AUTO_SYNC": False,
+                      "SEARCH_CATCH_UP_SECONDS": 3600, "SEARCH_JIEBA_CACHE_DIR": os.path.join(workdir, "jieba"),
+                      "SEARCH_DICT_FILE": os.path.join(workdir, "search_dict.txt")})
+    labels = json.load(open(QUERIES, encoding="utf-8"))["queries"]
+    with app.app_context():
+        init_db()
+        started = time.perf_counter()
+        generate(args.size)
+        print(f"corpus: {args.size} listings generated in {time.perf_counter() - started:.1f} s ({workdir})")
+
+        started = time.perf_counter()
+        total = search_index.indexer.rebuild(app, procs=args.procs)
+        elapsed = time.perf_counter() - started
+        print(f"reindex: {total} docs in {elapsed:.1f} s = {total / elapsed:.0f} docs/s (procs={args.procs})")
+
+        for item in labels:  # warm the searcher, facet table and jieba
+            search_index.search(item["kind"], item["q"])
+        latencies = []
+        for _ in range(args.repeat):
+            for item in labels:
+                started = time.perf_counter()
+                found = search_index.search(item["kind"], item["q"], per_page=20)
+                latencies.append((time.perf_counter() - started) * 1000)
+                db.session.rollback()
+        print(f"query (top 20 + facets + highlights, {len(latencies)} runs): p50 {percentile(latencies, 50):.1f} ms, "
+              f"p95 {percentile(latencies, 95):.1f} ms, max {max(latencies):.1f} ms")
+
+        app.config["SEARCH_AUTO_SYNC"] = True
+        org = db.session.scalars(select(Organisation).limit(1)).one()
+        listing = TechResult(title="量子点发光显示材料连续化制备技术", field="新材料及其应用", keywords="量子点",
+                             summary="基准测试发布延迟。", maturity="中试", organisation_id=org.id,
+                             region_code=org.region_code, status=ListingStatus.PUBLISHED)
+        db.session.add(listing)
+        db.session.flush()
+        search_index.record_change(listing)
+        started = time.perf_counter()
+        db.session.commit()
+        while listing.id not in search_index.search("result", "量子点发光显示").ids:
+            time.sleep(0.01)
+        print(f"publish → searchable: {(time.perf_counter() - started) * 1000:.0f} ms")
+
+        relevant = labelled_sets(labels)
+        retrieved = [whoosh_retrieved(app, item) for item in labels]
+        recall, precision = score(relevant, retrieved)
+        print(f"whoosh: recall {recall:.3f}, precision {precision:.3f} over {len(labels)} labelled queries")
+        misses = [item["q"] for item, rel, ret in zip(labels, relevant, retrieved) if rel - ret]
+        if misses:
+            print(f"  queries with misses: {misses}")
+
+        con, fts_build = build_fts(os.path.join(workdir, "fts.db"))
+        print(f"fts5 reference: built in {fts_build:.1f} s")
+        fts_times = []
+        for _ in range(args.repeat):
+            for item in labels:
+                started = time.perf_counter()
+                fts_search(con, item)
+                fts_times.append((time.perf_counter() - started) * 1000)
+        fts_sets = [{lid for (lid,) in con.execute("SELECT lid FROM docs WHERE docs MATCH ? AND kind = ?",
+                                                   (fts_match(item["q"]), item["kind"]))} for item in labels]
+        fts_recall, fts_precision = score(relevant, fts_sets)
+        print(f"fts5: top 20 + count p50 {percentile(fts_times, 50):.1f} ms, p95 {percentile(fts_times, 95):.1f} ms; "
+              f"recall {fts_recall:.3f}, precision {fts_precision:.3f}")
+
+
+if __name__ == "__main__":
+    main()

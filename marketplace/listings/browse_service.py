@@ -1,0 +1,180 @@
+"""Browsing published listings: build the filtered query, one page, facet counts.
+
+`browse(kind, params)` is the single entry point. The free-text part lives in
+`text_match()` only, so a search engine can later supply ranked ids and
+highlights there without touching the filters, facets or pages.
+"""
+from dataclasses import dataclass, field as dc_field
+from datetime import date
+
+from sqlalchemy import and_, case, func, literal, or_, select, true
+
+from marketplace.listings.browse_params import BrowseParams
+from models import ListingStatus, Organisation, Region, TechNeed, TechResult, db
+from models.vocab import MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
+
+MODELS = {"result": TechResult, "need": TechNeed}
+PER_PAGE = 20
+
+
+@dataclass
+class TextMatch:
+    """What the text search contributes: a SQL condition, optional rank order, highlights."""
+
+    condition: object
+    ranked_ids: list[int] | None = None
+    highlights: dict[int, str] = dc_field(default_factory=dict)
+
+
+@dataclass
+class BrowsePage:
+    """One page of listings (model objects, in order) with the total and facet counts."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[tuple[str, int]]]
+    highlights: dict[int, str] = dc_field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def text_match(kind: str, q: str) -> TextMatch:
+    """The q-path: every word must appear in the title, keywords, body or organisation name.
+
+    Swap point for the search engine: return `model.id.in_(ids)` with the ranked ids
+    and highlights instead.
+    """
+    model = MODELS[kind]
+    body = model.summary if model is TechResult else model.description
+    conditions = []
+    for term in q.split()[:10]:
+        like = _like_pattern(term)
+        conditions.append(or_(
+            model.title.ilike(like, escape="\\"), model.keywords.ilike(like, escape="\\"),
+            body.ilike(like, escape="\\"),
+            model.organisation_id.in_(select(Organisation.id).where(Organisation.name.ilike(like, escape="\\"))),
+        ))
+    return TextMatch(condition=and_(*conditions) if conditions else true())
+
+
+def _delimited(column):
+    return literal(";") + column + literal(";")
+
+
+def _conditions(params: BrowseParams, text: TextMatch | None, skip: str | None = None) -> list:
+    """SQL conditions for the filter set; `skip` leaves one facet's own filter out."""
+    model = MODELS[params.kind]
+    conds = [model.status == ListingStatus.PUBLISHED]
+    if text is not None:
+        conds.append(text.condition)
+    if params.field and skip != "field":
+        conds.append(model.field == params.field)
+    if params.region is not None and skip != "region":
+        if params.region.is_province:
+            conds.append(model.region_code.in_(
+                select(Region.code).where(Region.province_code == params.region.code)))
+        else:
+            conds.append(model.region_code == params.region.code)
+    amount = model.price_fen if model is TechResult else model.budget_fen
+    if params.amount_min is not None:
+        conds.append(amount >= params.amount_min)
+    if params.amount_max is not None:
+        conds.append(amount <= params.amount_max)
+    if model is TechResult:
+        if params.maturity and skip != "maturity":
+            conds.append(model.maturity == params.maturity)
+        if params.mode and skip != "mode":
+            conds.append(_delimited(model.transfer_modes).like(f"%;{params.mode};%"))
+    else:
+        if params.bounty and skip != "bounty":
+            conds.append(model.is_bounty.is_(True))
+        if not params.show_expired:
+            conds.append(or_(model.deadline.is_(None), model.deadline >= date.today()))
+    return conds
+
+
+def _order(params: BrowseParams, text: TextMatch | None) -> list:
+    model = MODELS[params.kind]
+    amount = model.price_fen if model is TechResult else model.budget_fen
+    newest = [model.published_at.desc(), model.id.desc()]
+    if params.sort.endswith("_asc"):
+        return [amount.is_(None), amount.asc(), *newest]  # 面议 last
+    if params.sort.endswith("_desc"):
+        return [amount.is_(None), amount.desc(), *newest]
+    if params.sort == "deadline":
+        return [model.deadline.is_(None), model.deadline.asc(), *newest]
+    if text is not None and text.ranked_ids:
+        rank = case({i: n for n, i in enumerate(text.ranked_ids)}, value=model.id, else_=len(text.ranked_ids))
+        return [rank, *newest]
+    return newest
+
+
+def _count(model, conds) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*conds))
+
+
+def facet_counts(params: BrowseParams, text: TextMatch | None) -> dict[str, list[tuple[str, int]]]:
+    """Counts per facet value; each facet ignores its own filter so alternatives stay visible."""
+    model = MODELS[params.kind]
+    facets = {}
+    rows = db.session.execute(select(model.field, func.count()).where(*_conditions(params, text, "field"))
+                              .group_by(model.field)).all()
+    counts = dict(rows)
+    facets["field"] = [(f, counts[f]) for f in TECH_FIELDS if counts.get(f)]
+    rows = db.session.execute(
+        select(Region.province_code, func.count(model.id)).join(Region, model.region_code == Region.code)
+        .where(*_conditions(params, text, "region")).group_by(Region.province_code)
+        .order_by(func.count(model.id).desc(), Region.province_code)).all()
+    facets["region"] = [(code, n) for code, n in rows]
+    if model is TechResult:
+        counts = dict(db.session.execute(select(model.maturity, func.count())
+                                         .where(*_conditions(params, text, "maturity"))
+                                         .group_by(model.maturity)).all())
+        facets["maturity"] = [(m, counts[m]) for m in MATURITY_LEVELS if counts.get(m)]
+        columns = [func.sum(case((_delimited(model.transfer_modes).like(f"%;{m};%"), 1), else_=0))
+                   for m in TRANSFER_MODES]
+        sums = db.session.execute(select(*columns).where(*_conditions(params, text, "mode"))).one()
+        facets["mode"] = [(m, int(n or 0)) for m, n in zip(TRANSFER_MODES, sums) if n]
+    else:
+        counts = dict(db.session.execute(select(model.is_bounty, func.count())
+                                         .where(*_conditions(params, text, "bounty"))
+                                         .group_by(model.is_bounty)).all())
+        facets["bounty"] = [("1", counts[True])] if counts.get(True) else []
+    return facets
+
+
+def browse(kind: str, params: BrowseParams) -> BrowsePage:
+    """One page of published listings matching `params`, with facet counts."""
+    model = MODELS[kind]
+    text = text_match(kind, params.q) if params.q else None
+    conds = _conditions(params, text)
+    total = _count(model, conds)
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(params.page, pages)
+    stmt = select(model).where(*conds).order_by(*_order(params, text)).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    items = db.session.scalars(stmt).unique().all()
+    return BrowsePage(items=items, total=total, page=page, per_page=PER_PAGE,
+                      facets=facet_counts(params, text), highlights=text.highlights if text else {})
+
+
+def province_names() -> dict[str, str]:
+    """Province code → name, for facet labels."""
+    rows = db.session.execute(select(Region.code, Region.name).where(Region.code == Region.province_code))
+    return dict(rows.all())

@@ -1,0 +1,91 @@
+"""Matchmaking event pages: list, create, attach needs and deals, report."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from marketplace.permissions import roles_required
+from marketplace.stats import bp, events
+from marketplace.stats.forms import AttachNeedsForm, DealForm, EventForm
+from models import db
+from models.event import MatchEvent
+
+
+def _managed_event(event_id: int) -> MatchEvent:
+    event = db.get_or_404(MatchEvent, event_id)
+    if not events.can_manage(current_user, event):
+        abort(403)
+    return event
+
+
+@bp.route("/events")
+def events_list():
+    """Public list of matchmaking events with their totals."""
+    items = [(event, events.report_line(event)) for event in events.recent_events()]
+    return render_template("stats/events.html", items=items,
+                           can_create=current_user.is_authenticated and current_user.role in ("official", "admin"))
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@roles_required("official", "admin")
+def event_new():
+    """Create a matchmaking event in the official's region."""
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event = events.create_event(current_user, form.data_for_service())
+        except events.EventError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash("对接活动已创建。", "success")
+            return redirect(url_for("stats.event_detail", event_id=event.id))
+    return render_template("stats/event_form.html", form=form)
+
+
+@bp.route("/events/<int:event_id>")
+def event_detail(event_id):
+    """An event's report: needs pushed, projects signed, amount signed."""
+    event = db.get_or_404(MatchEvent, event_id)
+    manage = events.can_manage(current_user, event)
+    return render_template("stats/event_detail.html", event=event, report=events.report_line(event),
+                           totals=events.totals(event), manage=manage,
+                           needs_form=AttachNeedsForm() if manage else None, deal_form=DealForm() if manage else None)
+
+
+@bp.route("/events/<int:event_id>/needs", methods=["POST"])
+@roles_required("official", "admin")
+def event_attach_needs(event_id):
+    """Attach published needs (by id) pushed at the event."""
+    event = _managed_event(event_id)
+    form = AttachNeedsForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return redirect(url_for("stats.event_detail", event_id=event.id))
+    try:
+        added = events.attach_needs(event, events.parse_ids(form.need_ids.data))
+    except events.EventError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(f"已添加 {added} 项推介需求。", "success")
+    return redirect(url_for("stats.event_detail", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/deals", methods=["POST"])
+@roles_required("official", "admin")
+def event_add_deal(event_id):
+    """Record a project signed at the event."""
+    event = _managed_event(event_id)
+    form = DealForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return redirect(url_for("stats.event_detail", event_id=event.id))
+    try:
+        events.add_deal(event, form.data_for_service(), form.amount_fen, form.registration_no.data or "")
+    except events.EventError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash("签约项目已记录。", "success")
+    return redirect(url_for("stats.event_detail", event_id=event.id))

@@ -1,0 +1,96 @@
+"""Statistics pages: the public page, the officials' dashboard and the table exports."""
+from flask import Response, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.permissions import in_scope, region_scope_prefix, roles_required
+from marketplace.stats import bp, exports, report, services
+from marketplace.stats.bulletin import bulletin_text
+from marketplace.stats.periods import KINDS, StatsError, period_from_args
+from models import Region, db
+
+CHARTS = (("monthly", "line", "月度走势（合同成交额，万元）"), ("type", "bar", "按合同类别（合同成交额，万元）"),
+          ("field", "bar", "按技术领域（合同成交额，万元）"), ("regions", "bar", "地区排名（合同成交额，万元）"))
+DASHBOARD_TABLES = ("regions", "monthly", "type", "field", "seller_type", "buyer_type", "ip", *report.PRIVATE_TABLES)
+
+
+def can_see_parties(user, region: Region | None) -> bool:
+    """Officials see party-level tables for their own region; admins everywhere."""
+    if not user.is_authenticated or user.role not in ("official", "admin"):
+        return False
+    prefix = region_scope_prefix(user)
+    return prefix == "" or (region is not None and in_scope(user, region.code))
+
+
+def _region_code() -> str:
+    """The requested region; an official starts at the bureau's own region, everyone else at the country."""
+    if "region" in request.args:
+        return request.args["region"]
+    if current_user.is_authenticated and current_user.role == "official" and current_user.organisation:
+        return current_user.organisation.region_code
+    return ""
+
+
+def _selection():
+    """(region, period, side, error message) from the query string; bad input falls back to defaults."""
+    try:
+        region = services.find_region(_region_code())
+        return region, period_from_args(request.args), services.check_side(request.args.get("by")), None
+    except StatsError as exc:
+        return None, period_from_args({}), "seller", exc.message
+
+
+def _region_choices() -> list[tuple[Region, list[Region]]]:
+    provinces = services.children(None)
+    cities = db.session.scalars(select(Region).where(Region.code != Region.province_code).order_by(Region.code))
+    by_province: dict[str, list[Region]] = {p.code: [] for p in provinces}
+    for city in cities:
+        by_province.setdefault(city.province_code, []).append(city)
+    return [(p, by_province[p.code]) for p in provinces]
+
+
+def _page(template: str, keys, status_if_error=400):
+    region, period, side, error = _selection()
+    if error is None and template == "stats/dashboard.html" and not can_see_parties(current_user, region):
+        abort(403)
+    tables = {key: report.build(key, region, period, side) for key in keys}
+    current, previous = services.region_figures(region, period, side)
+    charts = [{"key": k, "kind": kind, "title": title, **tables[k].chart()} for k, kind, title in CHARTS]
+    html = render_template(template, region=region, period=period, side=side, error=error, tables=tables,
+                           charts=charts, current=current, previous=previous, yoy=services.yoy,
+                           bulletin=bulletin_text(region, period, side), display=report.display,
+                           region_choices=_region_choices(), kinds=KINDS, side_labels=services.SIDE_LABELS,
+                           query=request.args.to_dict(), parties=can_see_parties(current_user, region))
+    return html, (status_if_error if error else 200)
+
+
+@bp.route("/")
+def public():
+    """Public statistics: figures, 同比, ranks, breakdowns and charts (no party names)."""
+    return _page("stats/public.html", report.PUBLIC_TABLES)
+
+
+@bp.route("/dashboard")
+@roles_required("official", "admin")
+def dashboard():
+    """Officials' dashboard: everything on the public page plus top sellers, buyers and brokers."""
+    return _page("stats/dashboard.html", DASHBOARD_TABLES)
+
+
+@bp.route("/export/<key>.<fmt>")
+def export(key, fmt):
+    """Download one table as CSV or XLSX (party-level tables for officials of the region only)."""
+    if key not in report.TABLE_TITLES or fmt not in ("csv", "xlsx"):
+        abort(404)
+    region, period, side, error = _selection()
+    if error:
+        abort(400, description=error)
+    if key in report.PRIVATE_TABLES and not can_see_parties(current_user, region):
+        abort(403)
+    table = report.build(key, region, period, side)
+    name = region.full_name if region else "全国"
+    heading = f"{name} {period.title} {table.title} · {services.SIDE_LABELS[side]}"
+    body = exports.to_csv(table, heading) if fmt == "csv" else exports.to_xlsx(table, heading)
+    filename = f"stats-{key}-{region.code if region else '000000'}-{period.start}-{period.end}.{fmt}"
+    return Response(body, mimetype=exports.CSV_TYPE if fmt == "csv" else exports.XLSX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Run the whole test suite on SQLite and on PostgreSQL.
+# Usage: scripts/run_tests.sh POSTGRES_URL [pytest args…]
+# Exits non-zero if either run fails; "no tests collected" (pytest exit 5) is a failure.
+# The two runs share nothing (own database, own temporary directories), so with two or
+# more CPUs they run side by side; TEST_PARALLEL=0 runs them one after the other.
+# TEST_TIMEOUT (seconds, default 540) stops a run that hangs.
+set -uo pipefail
+
+PG_URL="$1"
+shift
+PYTEST="${PYTEST:-.venv/bin/pytest}"
+TEST_TIMEOUT="${TEST_TIMEOUT:-540}"
+if [ -z "${TEST_PARALLEL:-}" ]; then
+    TEST_PARALLEL=$([ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 1 || echo 0)
+fi
+
+describe() {
+    case "$1" in
+        0) echo "passed" ;;
+        5) echo "FAILED: no tests were collected (pytest exit 5)" ;;
+        124) echo "FAILED: still running after ${TEST_TIMEOUT} s, stopped" ;;
+        *) echo "FAILED (pytest exit $1)" ;;
+    esac
+}
+
+sqlite_run() { env -u DATABASE_URL timeout --foreground "$TEST_TIMEOUT" "$PYTEST" -q -p no:cacheprovider "$@"; }
+postgres_run() { env DATABASE_URL="$PG_URL" timeout --foreground "$TEST_TIMEOUT" "$PYTEST" -q -p no:cacheprovider "$@"; }
+
+sqlite_code=0
+postgres_code=0
+if [ "$TEST_PARALLEL" = "1" ]; then
+    logs="$(mktemp -d)"
+    trap 'rm -rf "$logs"' EXIT
+    echo "==> 测试 / tests on SQLite and PostgreSQL, side by side…"
+    sqlite_run "$@" >"$logs/sqlite.log" 2>&1 &
+    sqlite_pid=$!
+    postgres_run "$@" >"$logs/postgres.log" 2>&1 &
+    postgres_pid=$!
+    wait "$sqlite_pid" || sqlite_code=$?
+    wait "$postgres_pid" || postgres_code=$?
+    echo "==> SQLite"
+    cat "$logs/sqlite.log"
+    echo "==> PostgreSQL ($PG_URL)"
+    cat "$logs/postgres.log"
+else
+    echo "==> 测试 / tests on SQLite"
+    sqlite_run "$@" || sqlite_code=$?
+    echo "==> 测试 / tests on PostgreSQL ($PG_URL)"
+    postgres_run "$@" || postgres_code=$?
+fi
+
+echo "==> SQLite: $(describe "$sqlite_code"); PostgreSQL: $(describe "$postgres_code")"
+[ "$sqlite_code" -eq 0 ] && [ "$postgres_code" -eq 0 ]

@@ -1,0 +1,119 @@
+"""The index follows the outbox: after commit, after a crash, from several processes, and on reindex."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from whoosh import index
+
+import search_index
+from search_index import indexer
+from models import db
+from tests import factories as f
+from tests.conftest import POSTGRES_URL, build_app
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def app_config():
+    return {"SEARCH_CATCH_UP_SECONDS": 0}
+
+
+def indexed_keys(app):
+    ix = index.open_dir(app.config["SEARCH_INDEX_DIR"])
+    with ix.searcher() as searcher:
+        return {key.decode() for key in searcher.lexicon("key")} & {
+            f"{k}:{i}" for k in ("result", "need") for i in range(1, 1000)
+            if searcher.document_number(key=f"{k}:{i}") is not None}
+
+
+def test_commit_indexes_at_once(app, ctx):
+    org = f.make_org()
+    result = f.make_result(org)
+    db.session.commit()
+    assert indexed_keys(app) == {f"result:{result.id}"}
+
+
+def test_crash_before_indexing_loses_nothing(app, tmp_path):
+    with app.app_context():
+        app.config["SEARCH_AUTO_SYNC"] = False  # the process "dies" right after the DB commit
+        org = f.make_org()
+        result_id = f.make_result(org).id
+        db.session.commit()
+        assert not index.exists_in(app.config["SEARCH_INDEX_DIR"])
+    restarted = build_app(tmp_path, SEARCH_CATCH_UP_SECONDS=0)
+    with restarted.app_context():
+        try:
+            assert search_index.search("result", "燃料电池").ids == [result_id]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_crash_between_index_commit_and_progress_note_is_harmless(app, ctx):
+    org = f.make_org()
+    result = f.make_result(org)
+    db.session.commit()
+    path = app.config["SEARCH_INDEX_DIR"]
+    indexer.write_state(path, {"upto": 0, "seen": [], "gaps": {}, "version": indexer.SCHEMA_VERSION})
+    assert search_index.sync(app) == 1
+    assert search_index.search("result", "燃料电池").ids == [result.id]
+    assert search_index.search("result", "燃料电池").total == 1
+
+
+def test_reindex_command_rebuilds_from_the_database(app, runner):
+    with app.app_context():
+        org = f.make_org()
+        app.config["SEARCH_AUTO_SYNC"] = False
+        ids = [f.make_result(org, title=f"储能系统{i}").id for i in range(3)]
+        db.session.commit()
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "3 条" in result.output
+    with app.app_context():
+        assert sorted(search_index.search("result", "储能").ids) == sorted(ids)
+        assert search_index.sync(app) == 0  # the outbox is marked as applied
+
+
+def test_gaps_wait_for_slow_transactions_then_expire():
+    state = {"upto": 0, "seen": [], "gaps": {}}
+    state = indexer.advance(state, [1, 2, 4], now=1000.0)
+    assert state["upto"] == 2 and state["seen"] == [4] and "3" in state["gaps"]
+    state = indexer.advance(state, [], now=1000.0 + indexer.GAP_TIMEOUT + 1)
+    assert state["upto"] == 4 and state["seen"] == [] and state["gaps"] == {}
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from marketplace import create_app
+    from models import Organisation, db
+    from tests import factories as f
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sys.argv[1], "SEARCH_INDEX_DIR": sys.argv[2]})
+    with app.app_context():
+        org = db.session.get(Organisation, int(sys.argv[3]))
+        for i in range(int(sys.argv[4])):
+            f.make_result(org, title=f"并发成果{sys.argv[5]}号{i}")
+            db.session.commit()
+""")
+
+
+@pytest.mark.slow
+def test_concurrent_writer_processes_never_lose_a_change(app, tmp_path):
+    with app.app_context():
+        org = f.make_org()
+        db.session.commit()
+        org_id = org.id
+    uri = app.config["SQLALCHEMY_DATABASE_URI"] if POSTGRES_URL else app.config["SQLALCHEMY_DATABASE_URI"]
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, uri, app.config["SEARCH_INDEX_DIR"], str(org_id), "8",
+                               str(n)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for n in range(4)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (_out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err.decode()
+        assert b"LockError" not in err and b"sync failed" not in err, err.decode()
+    assert len(indexed_keys(app)) == 32  # every change applied by the writers themselves
+    with app.app_context():
+        assert search_index.search("result", "并发成果", per_page=50).total == 32
