@@ -2,8 +2,17 @@
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from marketplace.config import Config, environment_overrides
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` limited to the range of the database's integer keys."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -26,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.instance_path = app.config["INSTANCE_PATH"]
     os.makedirs(app.instance_path, exist_ok=True)
     _init_extensions(app)
+    # Ids beyond a 32-bit primary key are simply not found (instead of a database error).
+    app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
     from marketplace import cli, errors, templating

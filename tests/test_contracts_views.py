@@ -130,3 +130,10 @@ def test_pdf_upload_checks_content(app, client, auth, world):
     download = client.get(f"/contracts/{world['registered_id']}/attachments/{attachment.id}")
     assert download.data == b"%PDF-1.4 real"
     download.close()
+
+
+@pytest.mark.parametrize("url", ["/contracts/99999999999999999999", "/contracts/2147483648/certificate",
+                                 "/api/v1/results/99999999999999999999"])
+def test_ids_beyond_integer_keys_are_404(client, auth, world, url):
+    auth.login("seller_user")
+    assert client.get(url).status_code == 404

@@ -21,7 +21,6 @@ FORMS = {"result": ResultForm, "need": NeedForm}
 KIND_PATHS = {"result": "results", "need": "needs"}
 # Actions offered as buttons; "revise" only happens through editing.
 BUTTON_ACTIONS = {name for name in ACTIONS if name != "revise"}
-MAX_ID = 2**31 - 1  # primary keys are 32-bit integers
 
 
 def detail_url(listing) -> str:
@@ -29,16 +28,9 @@ def detail_url(listing) -> str:
     return url_for(f"listings.{listing.kind}_detail", listing_id=listing.id)
 
 
-def fetch_or_404(model, ident: int):
-    """db.get_or_404, also for ids beyond the integer range (SQLite would raise)."""
-    if ident > MAX_ID:
-        abort(404)
-    return db.get_or_404(model, ident)
-
-
 def load_visible(kind: str, listing_id: int):
     """The listing if the current user may see it, else 404."""
-    listing = fetch_or_404(LISTING_MODELS[kind], listing_id)
+    listing = db.get_or_404(LISTING_MODELS[kind], listing_id)
     if not can_view_listing(current_user, listing):
         abort(404)
     return listing

@@ -6,7 +6,7 @@ from marketplace.listings import bp
 from marketplace.listings import services
 from marketplace.listings.forms import ApplyForm, EmptyForm, SelectForm
 from marketplace.listings.services import WorkflowError
-from marketplace.listings.views import detail_url, fetch_or_404, load_visible
+from marketplace.listings.views import detail_url, load_visible
 from marketplace.permissions import (
     can_apply_to_bounty, can_edit_listing, can_review_listing, can_view_listing, is_member,
 )
@@ -60,7 +60,7 @@ def apply(listing_id: int):
 def select_application(listing_id: int, application_id: int):
     """The need's owner picks one applicant; the others become 未选中."""
     need = load_visible("need", listing_id)
-    application = fetch_or_404(BountyApplication, application_id)
+    application = db.get_or_404(BountyApplication, application_id)
     if application.need_id != need.id:
         abort(404)
     if not can_edit_listing(current_user, need):
@@ -84,7 +84,7 @@ def select_application(listing_id: int, application_id: int):
 @login_required
 def withdraw_application(application_id: int):
     """The applying organisation withdraws its pending application."""
-    application = fetch_or_404(BountyApplication, application_id)
+    application = db.get_or_404(BountyApplication, application_id)
     if not is_member(current_user, application.organisation_id):
         abort(404)
     if current_user.role != "institute":
