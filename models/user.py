@@ -26,6 +26,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('institute', 'enterprise', 'broker', 'official', 'admin')", name="role_known"),
         CheckConstraint("session_version >= 1", name="session_version_positive"),
+        CheckConstraint("NOT (awaiting_approval AND active)", name="pending_is_inactive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,12 +38,16 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column("active", Boolean, default=True)
+    # A sign-up that asked to join an existing organisation, until a member decides.
+    awaiting_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
     # Bumped on password change / deactivation so old session cookies stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
-    organisation = relationship("Organisation", back_populates="users", lazy="joined")
+    organisation = relationship("Organisation", back_populates="users", lazy="joined", foreign_keys=[organisation_id])
 
     @property
     def is_active(self) -> bool:  # used by Flask-Login

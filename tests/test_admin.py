@@ -173,13 +173,15 @@ def test_activate_missing_user_is_404(admin_client):
 
 def test_admin_approves_applicant_from_user_list(app, admin_client):
     with app.app_context():
-        pending = factories.make_user("applicant", role="institute", is_active_account=False)
+        pending = factories.make_user("applicant", role="institute", is_active_account=False,
+                                      awaiting_approval=True)
         db.session.commit()
         pending_id = pending.id
     assert "通过审核" in admin_client.get("/admin/users").text
     admin_client.post(f"/admin/users/{pending_id}/activate")
     with app.app_context():
-        assert db.session.get(User, pending_id).is_active_account
+        approved = db.session.get(User, pending_id)
+        assert approved.is_active_account and not approved.awaiting_approval and approved.approved_by_id
 
 
 def test_organisations_with_member_counts(app, admin_client):

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.auth.membership import create_organisation, org_type_problem
 from marketplace.auth.services import AccountError, create_user, find_organisation, username_taken
 from models import Organisation, User, db
+from models.base import utcnow
 from models.user import ROLES
 
 
@@ -67,6 +68,8 @@ def set_account_active(user: User, active: bool, actor: User) -> None:
     if bool(user.is_active_account) == active:
         raise AccountError("该账号已是启用状态。" if active else "该账号已是停用状态。")
     user.is_active_account = active
+    if active and user.awaiting_approval:
+        user.awaiting_approval, user.approved_by_id, user.approved_at = False, actor.id, utcnow()
     if not active:
         user.session_version += 1
     db.session.flush()

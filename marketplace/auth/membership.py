@@ -9,6 +9,7 @@ from marketplace.auth.services import (
     AccountError, create_user, find_organisation, is_awaiting_approval, username_taken,
 )
 from models import Organisation, Region, User, credit_code_is_valid, db
+from models.base import utcnow
 from models.user import PUBLISHER_ROLES
 from models.vocab import ORG_TYPES
 
@@ -79,6 +80,7 @@ def register_account(data: dict) -> User:
         user = create_user(data["username"], data["password"], role, organisation,
                            display_name=data["display_name"], email=data.get("email"), phone=data.get("phone"))
         user.is_active_account = data["org_mode"] == "new"
+        user.awaiting_approval = not user.is_active_account
         db.session.flush()
     except IntegrityError:
         # Two sign-ups raced for the same username, organisation name or credit code.
@@ -97,7 +99,7 @@ def can_decide_membership(actor: User, applicant: User) -> bool:
 
 def pending_applicants(actor: User) -> list[User]:
     """Accounts waiting for approval that `actor` may decide on (all of them for admins)."""
-    query = select(User).where(User.is_active_account.is_(False), User.session_version == 1)
+    query = select(User).where(User.awaiting_approval.is_(True))
     if actor.role != "admin":
         query = query.where(User.organisation_id == actor.organisation_id)
     return list(db.session.scalars(query.order_by(User.created_at, User.id)))
@@ -111,15 +113,16 @@ def organisation_members(organisation_id: int | None) -> list[User]:
     return list(db.session.scalars(query.order_by(User.username)))
 
 
-def approve_member(applicant: User) -> None:
-    """Let an applicant in: the account becomes active."""
+def approve_member(applicant: User, actor: User) -> None:
+    """Let an applicant in: the account becomes active; who approved and when is kept."""
     if not is_awaiting_approval(applicant):
         raise AccountError("该申请已处理。")
-    applicant.is_active_account = True
+    applicant.is_active_account, applicant.awaiting_approval = True, False
+    applicant.approved_by_id, applicant.approved_at = actor.id, utcnow()
     db.session.flush()
 
 
-def reject_member(applicant: User) -> None:
+def reject_member(applicant: User, actor: User) -> None:
     """Refuse an applicant: the never-used account is removed so the username is free again."""
     if not is_awaiting_approval(applicant):
         raise AccountError("该申请已处理。")

@@ -115,12 +115,8 @@ def username_taken(username: str) -> bool:
 
 
 def is_awaiting_approval(user: User) -> bool:
-    """A sign-up that joined an existing organisation and was never let in.
-
-    Such accounts are created inactive with the first session version; deactivation
-    by an admin bumps the version, so a deactivated account is never mistaken for one.
-    """
-    return not user.is_active_account and user.session_version == 1
+    """A sign-up that asked to join an existing organisation and was not yet let in."""
+    return bool(user.awaiting_approval)
 
 
 def find_organisation(name: str) -> Organisation | None:

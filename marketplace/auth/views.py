@@ -116,7 +116,7 @@ def decide_member(user_id: int, decision: str):
         abort(400)
     name = applicant.display_name or applicant.username
     try:
-        (approve_member if decision == "approve" else reject_member)(applicant)
+        (approve_member if decision == "approve" else reject_member)(applicant, current_user)
     except AccountError as exc:
         db.session.rollback()
         flash(str(exc), "warning")
