@@ -7,6 +7,12 @@ process). `flask search reindex` rebuilds everything.
 
 Public interface: record_change, init_app, sync, rebuild, search, add_words,
 SearchResults, SearchError.
+
+Settings: SEARCH_INDEX_DIR; SEARCH_AUTO_SYNC (apply the outbox after each commit,
+default on); SEARCH_CATCH_UP_SECONDS (how often a searching process checks the
+outbox for changes nobody applied, default 1); SEARCH_DICT_FILE (the admins'
+dictionary, default <instance>/search_dict.txt); SEARCH_JIEBA_CACHE_DIR;
+SEARCH_PRELOAD (load jieba at start-up so gunicorn --preload workers share it).
 """
 import logging
 import os
@@ -17,12 +23,12 @@ from sqlalchemy import event, select
 
 from models import ListingStatus, SearchChange, TechNeed, TechResult, db
 from search_index import analysis, dictionary, indexer, searchers
-from search_index.filters import FACETS, SearchError
+from search_index.filters import SearchError, facet_counts, parse_filters
 from search_index.highlight import snippet
-from search_index.query import SearchResults, SearchTimeout, run_query, validate
+from search_index.query import MAX_RESULT_WINDOW, SearchResults, SearchTimeout, relevance_ranking, run_query, validate
 
-__all__ = ["record_change", "init_app", "sync", "rebuild", "search", "add_words", "SearchResults",
-           "SearchError", "SearchTimeout"]
+__all__ = ["record_change", "init_app", "sync", "rebuild", "search", "ranked_ids", "highlight", "add_words",
+           "SearchResults", "SearchError", "SearchTimeout"]
 
 log = logging.getLogger(__name__)
 MODELS = {"result": TechResult, "need": TechNeed}
@@ -125,7 +131,8 @@ def search(kind: str, q: str = "", filters: dict | None = None, sort: str = "rel
     with searchers.lock():
         searcher = searchers.current(path)
         if searcher is None:
-            ranked, total, facets, units, notice = [], 0, {name: [] for name in FACETS[kind]}, [], ""
+            parse_filters(kind, filters)  # still refuse bad filters
+            ranked, total, facets, units, notice = [], 0, facet_counts(kind, None, []), [], ""
         else:
             table = searchers.facet_table(searcher, path)
             ranked, total, facets, units, notice = run_query(searcher, table, kind, q, filters or {}, sort,
@@ -139,6 +146,28 @@ def search(kind: str, q: str = "", filters: dict | None = None, sort: str = "rel
         scores={item.id: round(scores[item.id], 4) for item in items}, items=items, page=page,
         per_page=per_page, notice=notice, units=units,
     )
+
+
+def ranked_ids(kind: str, q: str, limit: int = MAX_RESULT_WINDOW) -> tuple[list[int], list[str], str]:
+    """Listing ids matching `q` best first (at most `limit`), the query's units and a notice.
+
+    For pages that filter, count and page in the database themselves (the browse pages).
+    """
+    app = current_app._get_current_object()
+    q, _page, _per_page = validate(kind, q, "relevance", 1, 1)
+    catch_up(app)
+    path = indexer.index_dir(app)
+    with searchers.lock():
+        searcher = searchers.current(path)
+        if searcher is None:
+            return [], [], ""
+        table = searchers.facet_table(searcher, path)
+        return relevance_ranking(searcher, table, kind, q, limit)
+
+
+def highlight(text: str | None, units: list[str]):
+    """An HTML-safe snippet of `text` with the query units marked."""
+    return snippet(text, units)
 
 
 def _reread(kind: str, ids: list[int]) -> list:

@@ -80,7 +80,7 @@ def segment_for_index(text: str) -> list[str]:
     terms = []
     for run in SPLIT_RUNS.findall(text):
         if CJK_RUN.fullmatch(run):
-            terms.extend(w for w in jieba.cut_for_search(run) if w.strip())
+            terms.extend(jieba.cut_for_search(run))
         else:
             terms.extend(ascii_terms(run))
     return terms

@@ -9,6 +9,7 @@ segmented with them too (queries use them at once).
 import os
 import tempfile
 import threading
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED_DICT = os.path.join(ROOT, "data", "search_dict.txt")
@@ -77,7 +78,11 @@ def load_into(jieba) -> None:
 
 
 def reload_if_changed(jieba) -> None:
-    """Pick up words another process added to the instance dictionary."""
+    """Pick up words another process added to the instance dictionary (checked at most once a second)."""
+    now = time.monotonic()
+    if now - _state.get("checked", -1e9) < 1.0:
+        return
+    _state["checked"] = now
     path = instance_dict_path()
     mtime = _mtime(path)
     if mtime is not None and mtime != _state["loaded_mtime"]:
@@ -102,6 +107,7 @@ def add_words(words) -> list[str]:
         known.add(word)
         added.append(word)
     if added:
+        _state["checked"] = -1e9  # re-read at the next use (other processes within a second)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "a", encoding="utf-8") as handle:
             handle.writelines(word + "\n" for word in added)

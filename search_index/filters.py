@@ -1,5 +1,6 @@
 """Search filters and facet counts, evaluated on the per-document facet table."""
 from collections import Counter
+from itertools import chain
 
 from search_index.schema import NO_PRICE
 
@@ -57,36 +58,34 @@ def parse_filters(kind: str, filters: dict | None) -> list[tuple[str, object]]:
     return checks
 
 
-def matches_filters(row, checks) -> bool:
-    """Whether one facet row passes every check."""
+def apply_filters(table, docs: list[int], checks) -> list[int]:
+    """The documents passing every check."""
     for key, value in checks:
         if key == "mode":
-            if value not in row.modes:
-                return False
-        elif key == "price_min":
-            if row.price == NO_PRICE or row.price < value:
-                return False
-        elif key == "price_max":
-            if row.price == NO_PRICE or row.price > value:
-                return False
-        elif getattr(row, key) != value:
-            return False
-    return True
-
-
-def facet_counts(kind: str, rows) -> dict[str, list[tuple[str, int]]]:
-    """Counts per facet value over the matching documents, most frequent first."""
-    names = FACETS[kind]
-    counters = {name: Counter() for name in names}
-    for row in rows:
-        for name in names:
-            if name == "mode":
-                counters[name].update(row.modes)
+            column = table.column("modes")
+            docs = [d for d in docs if value in column[d]]
+        elif key in ("price_min", "price_max"):
+            column = table.column("price")
+            if key == "price_min":
+                docs = [d for d in docs if column[d] != NO_PRICE and column[d] >= value]
             else:
-                value = getattr(row, name)
-                if value:
-                    counters[name][value] += 1
-    result = {name: sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])) for name, counter in counters.items()}
-    for name in ("field", "province", "city", "maturity", "mode", "bounty"):
-        result.setdefault(name, [])
+                docs = [d for d in docs if column[d] != NO_PRICE and column[d] <= value]
+        else:
+            column = table.column(key)
+            docs = [d for d in docs if column[d] == value]
+    return docs
+
+
+def facet_counts(kind: str, table, docs: list[int]) -> dict[str, list[tuple[str, int]]]:
+    """Counts per facet value over the matching documents, most frequent first."""
+    result = {name: [] for name in ("field", "province", "city", "maturity", "mode", "bounty")}
+    if not docs:
+        return result
+    for name in FACETS[kind]:
+        if name == "mode":
+            column = table.column("modes")
+            counter = Counter(chain.from_iterable(map(column.__getitem__, docs)))
+        else:
+            counter = Counter(map(table.column(name).__getitem__, docs))
+        result[name] = sorted(((v, n) for v, n in counter.items() if v), key=lambda kv: (-kv[1], kv[0]))
     return result

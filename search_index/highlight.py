@@ -46,8 +46,3 @@ def snippet(text: str | None, terms, width: int = SNIPPET_CHARS) -> Markup:
     if end < len(shown):
         parts.append(Markup("…"))
     return Markup("").join(parts)
-
-
-def has_hit(text: str | None, terms) -> bool:
-    folded = normalise(text or "")
-    return any(t and t in folded for t in terms)

@@ -35,6 +35,7 @@ class IndexBusy(Exception):
 
 
 def index_dir(app) -> str:
+    """The index folder of `app`."""
     return app.config["SEARCH_INDEX_DIR"]
 
 
@@ -71,6 +72,7 @@ def read_state(path: str) -> dict:
 
 
 def write_state(path: str, state: dict) -> None:
+    """Replace the progress file atomically (a crash leaves the old or the new one)."""
     tmp = os.path.join(path, STATE_FILE + ".tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(state, handle)
@@ -164,6 +166,7 @@ def _sync_locked(path: str, session) -> int:
 
 
 def _apply(writer, session, targets: dict) -> int:
+    # Re-read each listing now: replaying an old change converges on the current state.
     touched = 0
     for kind, ids in targets.items():
         published = set()

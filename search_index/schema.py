@@ -4,19 +4,35 @@ Facet and sort values travel in one packed column (`facets`), read once per
 searcher into a per-document table, so counting facets never touches stored
 fields.
 """
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from whoosh import columns, fields
+from whoosh.system import pack_uint
 
 from models import Organisation, TechNeed, TechResult
 from models.vocab import split_list
-from search_index.analysis import ChineseTokenizer, GramTokenizer
+from search_index.analysis import ChineseTokenizer, GramTokenizer, normalise
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SEP = "\x1f"
 LIST_SEP = ";"
 NO_PRICE = -1
+
+
+class TermsText(fields.TEXT):
+    """A text field indexed straight from the tokenizer's term list.
+
+    Same postings as TEXT(phrase=False), without Whoosh's per-token objects,
+    which cost more than the segmentation itself during a full reindex.
+    """
+
+    def index(self, value, **kwargs):
+        counts = Counter(self.analyzer.terms(normalise(value)))
+        boost = self.format.field_boost
+        for word, freq in counts.items():
+            yield word.encode("utf-8"), freq, freq * boost, pack_uint(freq)
 
 
 def build_schema() -> fields.Schema:
@@ -25,11 +41,11 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         key=fields.ID(unique=True),
         kind=fields.ID(),
-        title=fields.TEXT(analyzer=words, phrase=False),
-        title_grams=fields.TEXT(analyzer=GramTokenizer(), phrase=False),
-        keywords=fields.TEXT(analyzer=words, phrase=False),
-        body=fields.TEXT(analyzer=words, phrase=False),
-        org=fields.TEXT(analyzer=words, phrase=False),
+        title=TermsText(analyzer=words, phrase=False),
+        title_grams=TermsText(analyzer=GramTokenizer(), phrase=False),
+        keywords=TermsText(analyzer=words, phrase=False),
+        body=TermsText(analyzer=words, phrase=False),
+        org=TermsText(analyzer=words, phrase=False),
         facets=fields.COLUMN(columns.VarBytesColumn()),
     )
 
@@ -51,6 +67,7 @@ class FacetRow:
 
 
 def pack_facets(row: dict) -> bytes:
+    """Encode the facet and sort values of one listing row for the `facets` column."""
     values = [row["kind"], str(row["id"]), row["field"], row["region_code"][:2] + "0000", row["region_code"],
               row.get("maturity") or "", LIST_SEP.join(row["modes"]), "yes" if row.get("is_bounty") else "no",
               str(NO_PRICE if row["price_fen"] is None else row["price_fen"]), str(row["published"])]
@@ -58,6 +75,7 @@ def pack_facets(row: dict) -> bytes:
 
 
 def unpack_facets(raw: bytes) -> FacetRow | None:
+    """Decode a `facets` column value (None for a document without one)."""
     if not raw:
         return None
     kind, lid, field, province, city, maturity, modes, bounty, price, published = raw.decode("utf-8").split(SEP)

@@ -47,7 +47,7 @@ def _render(kind: str, template: str):
     result = browse(kind, params)
     return render_template(
         template, kind=kind, params=params, page=result, chips=filter_chips(params),
-        clear_url=url_for(ENDPOINTS[kind]), sorts=SORTS[kind], regions=region_choices("全部地区"),
+        clear_url=url_for(ENDPOINTS[kind]), sorts={key: label for key, label in SORTS[kind].items() if key != "relevance" or params.q}, regions=region_choices("全部地区"),
         provinces=province_names(), amount_names=AMOUNT_PARAMS[kind],
         facet_url=lambda **changes: _url(kind, params.raw, **changes),
         sort_url=lambda sort: _url(kind, params.raw, sort=sort),

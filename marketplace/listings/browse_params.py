@@ -11,8 +11,8 @@ from models.vocab import MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
 MAX_Q_LENGTH = 100
 MAX_PAGE = 10**6
 SORTS = {
-    "result": {"newest": "最新发布", "price_asc": "价格从低到高", "price_desc": "价格从高到低"},
-    "need": {"newest": "最新发布", "budget_asc": "预算从低到高", "budget_desc": "预算从高到低",
+    "result": {"relevance": "相关度", "newest": "最新发布", "price_asc": "价格从低到高", "price_desc": "价格从高到低"},
+    "need": {"relevance": "相关度", "newest": "最新发布", "budget_asc": "预算从低到高", "budget_desc": "预算从高到低",
              "deadline": "截止日期最近"},
 }
 AMOUNT_PARAMS = {"result": ("price_min", "price_max", "价格"), "need": ("budget_min", "budget_max", "预算")}
@@ -132,12 +132,15 @@ def parse_params(kind: str, args) -> BrowseParams:
         for name, on in (("bounty", params.bounty), ("expired", params.show_expired)):
             if on:
                 params.raw[name] = "1"
+    # With a query the default order is relevance; without one there is nothing to rank by.
+    default = "relevance" if params.q else "newest"
+    params.sort = default
     sort = _one(args, "sort")
     if sort and sort not in SORTS[kind]:
-        params.messages.append("未知的排序方式，已按最新发布排序。")
-    elif sort:
+        params.messages.append(f"未知的排序方式，已按{SORTS[kind][default]}排序。")
+    elif sort and (sort != "relevance" or params.q):
         params.sort = sort
-        if sort != "newest":
+        if sort != default:
             params.raw["sort"] = sort
     params.page = _page(args, params)
     return params

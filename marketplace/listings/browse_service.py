@@ -7,10 +7,12 @@ highlights there without touching the filters, facets or pages.
 from dataclasses import dataclass, field as dc_field
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, or_, select, true
+from sqlalchemy import case, false, func, literal, or_, select
+
+import search_index
 
 from marketplace.listings.browse_params import BrowseParams
-from models import ListingStatus, Organisation, Region, TechNeed, TechResult, db
+from models import ListingStatus, Region, TechNeed, TechResult, db
 from models.vocab import MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
 
 MODELS = {"result": TechResult, "need": TechNeed}
@@ -23,7 +25,7 @@ class TextMatch:
 
     condition: object
     ranked_ids: list[int] | None = None
-    highlights: dict[int, str] = dc_field(default_factory=dict)
+    units: list[str] = dc_field(default_factory=list)
 
 
 @dataclass
@@ -50,28 +52,22 @@ class BrowsePage:
         return min(self.total, self.page * self.per_page)
 
 
-def _like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def text_match(kind: str, q: str, messages: list[str]) -> TextMatch:
+    """The q-path: the search index ranks the listings matching `q` (best first).
 
-
-def text_match(kind: str, q: str) -> TextMatch:
-    """The q-path: every word must appear in the title, keywords, body or organisation name.
-
-    Swap point for the search engine: return `model.id.in_(ids)` with the ranked ids
-    and highlights instead.
+    Filters, facets, counts and pages then run in the database over those ids, so
+    the browse pages behave the same with and without a query. A query the index
+    refuses (too long, too slow) is explained in `messages` and matches nothing.
     """
     model = MODELS[kind]
-    body = model.summary if model is TechResult else model.description
-    conditions = []
-    for term in q.split()[:10]:
-        like = _like_pattern(term)
-        conditions.append(or_(
-            model.title.ilike(like, escape="\\"), model.keywords.ilike(like, escape="\\"),
-            body.ilike(like, escape="\\"),
-            model.organisation_id.in_(select(Organisation.id).where(Organisation.name.ilike(like, escape="\\"))),
-        ))
-    return TextMatch(condition=and_(*conditions) if conditions else true())
+    try:
+        ids, units, notice = search_index.ranked_ids(kind, q)
+    except search_index.SearchError as exc:
+        messages.append(str(exc))
+        return TextMatch(condition=false(), ranked_ids=[])
+    if notice:
+        messages.append(notice)
+    return TextMatch(condition=model.id.in_(ids) if ids else false(), ranked_ids=ids, units=units)
 
 
 def _delimited(column):
@@ -120,9 +116,6 @@ def _order(params: BrowseParams, text: TextMatch | None) -> list:
         return [amount.is_(None), amount.desc(), *newest]
     if params.sort == "deadline":
         return [model.deadline.is_(None), model.deadline.asc(), *newest]
-    if text is not None and text.ranked_ids:
-        rank = case({i: n for n, i in enumerate(text.ranked_ids)}, value=model.id, else_=len(text.ranked_ids))
-        return [rank, *newest]
     return newest
 
 
@@ -160,18 +153,30 @@ def facet_counts(params: BrowseParams, text: TextMatch | None) -> dict[str, list
     return facets
 
 
-def browse(kind: str, params: BrowseParams) -> BrowsePage:
-    """One page of published listings matching `params`, with facet counts."""
-    model = MODELS[kind]
-    text = text_match(kind, params.q) if params.q else None
-    conds = _conditions(params, text)
-    total = _count(model, conds)
+def _page_items(model, params: BrowseParams, text: TextMatch | None, conds: list, total: int):
+    """The listings of the requested page, in relevance order when there is a query and no other sort."""
     pages = max(1, -(-total // PER_PAGE))
     page = min(params.page, pages)
-    stmt = select(model).where(*conds).order_by(*_order(params, text)).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    items = db.session.scalars(stmt).unique().all()
+    offset = (page - 1) * PER_PAGE
+    if text is not None and params.sort == "relevance":
+        matching = set(db.session.scalars(select(model.id).where(*conds)))
+        ordered = [i for i in text.ranked_ids if i in matching][offset:offset + PER_PAGE]
+        rows = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ordered))).unique()}
+        return page, [rows[i] for i in ordered if i in rows]
+    stmt = select(model).where(*conds).order_by(*_order(params, text)).limit(PER_PAGE).offset(offset)
+    return page, db.session.scalars(stmt).unique().all()
+
+
+def browse(kind: str, params: BrowseParams) -> BrowsePage:
+    """One page of published listings matching `params`, with facet counts and highlights."""
+    model = MODELS[kind]
+    text = text_match(kind, params.q, params.messages) if params.q else None
+    conds = _conditions(params, text)
+    total = _count(model, conds)
+    page, items = _page_items(model, params, text, conds, total)
+    highlights = {item.id: search_index.highlight(item.body, text.units) for item in items} if text else {}
     return BrowsePage(items=items, total=total, page=page, per_page=PER_PAGE,
-                      facets=facet_counts(params, text), highlights=text.highlights if text else {})
+                      facets=facet_counts(params, text), highlights=highlights)
 
 
 def province_names() -> dict[str, str]:
