@@ -4,13 +4,13 @@
 # Exits non-zero if either run fails; "no tests collected" (pytest exit 5) is a failure.
 # The two runs share nothing (own database, own temporary directories), so with two or
 # more CPUs they run side by side; TEST_PARALLEL=0 runs them one after the other.
-# TEST_TIMEOUT (seconds, default 540) stops a run that hangs.
+# TEST_TIMEOUT (seconds, default 900) stops a run that hangs.
 set -uo pipefail
 
 PG_URL="$1"
 shift
 PYTEST="${PYTEST:-.venv/bin/pytest}"
-TEST_TIMEOUT="${TEST_TIMEOUT:-540}"
+TEST_TIMEOUT="${TEST_TIMEOUT:-900}"
 if [ -z "${TEST_PARALLEL:-}" ]; then
     TEST_PARALLEL=$([ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 1 || echo 0)
 fi

@@ -14,10 +14,16 @@ POSTGRES_URL = environment_overrides().get("SQLALCHEMY_DATABASE_URI")
 
 
 def _reset_postgres(app):
-    """Empty every table (schema created once per session by create_all)."""
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    """Empty every table and restart the id sequences (schema created once per session by create_all)."""
+    # DELETE in dependency order takes ~10 ms on these small tables; TRUNCATE takes ~0.5 s
+    # (new files for every table), which before each of ~800 tests is most of the run.
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        sequences = conn.execute(text(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars().all()
+        for name in sequences:
+            conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
 
 
 @pytest.fixture(scope="session")

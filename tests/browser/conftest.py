@@ -26,6 +26,7 @@ TIMEOUT_MS = 15_000
 
 
 def running_in_ci(environ=os.environ) -> bool:
+    """True on a CI runner (CI=true)."""
     return environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

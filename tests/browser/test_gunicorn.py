@@ -19,6 +19,7 @@ CONF = ROOT / "gunicorn.conf.py"
 
 
 def load_conf(monkeypatch, **env):
+    """Evaluate gunicorn.conf.py with exactly the given overrides in the environment."""
     for name in ("GUNICORN_BIND", "WEB_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -57,12 +58,14 @@ def test_post_fork_drops_inherited_connections(monkeypatch, app):
 
 
 def free_port() -> int:
+    """A TCP port nobody listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 def get(url: str) -> int:
+    """The HTTP status of a GET."""
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.status
 

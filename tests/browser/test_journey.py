@@ -66,6 +66,7 @@ def log_out(page, display_name):
 
 
 def log_in(page, username, password):
+    """Log in through the form and wait for the welcome message."""
     page.goto("/auth/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
@@ -85,10 +86,12 @@ def approve_in_review_queue(page):
 
 
 def browse_card(page):
+    """The card of the test result on a browse page."""
     return page.locator(".listing-card").filter(has_text=RESULT_TITLE)
 
 
 def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0 = fits)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
