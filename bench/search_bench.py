@@ -58,9 +58,9 @@ def whoosh_retrieved(app, item):
     table = searchers.facet_table(searcher, path)
     units = analysis.query_units(analysis.normalise(item["q"]))[:query.MAX_UNITS]
     deadline = time.monotonic() + 10
-    docs = query.matching_docs(searcher, query.build_query(item["kind"], units), deadline)
+    docs = query.matching_docs(searcher, item["kind"], units, True, deadline)
     if not docs and len(units) > 1:
-        docs = query.matching_docs(searcher, query.build_query(item["kind"], units, require_all=False), deadline)
+        docs = query.matching_docs(searcher, item["kind"], units, False, deadline)
     return {table[d].listing_id for d in docs}
 
 
@@ -80,6 +80,8 @@ def fts_grams(text):
 
 def build_fts(path):
     """The reference: SQLite FTS5 over app-made CJK grams of the same corpus."""
+    if os.path.exists(path):
+        os.remove(path)
     con = sqlite3.connect(path)
     con.execute("CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, lid UNINDEXED, title, keywords, body, org)")
     started = time.perf_counter()
@@ -107,12 +109,28 @@ def fts_search(con, item):
     return top, total
 
 
+def build(app, size, procs, workdir):
+    """Generate the corpus and time a full reindex."""
+    init_db()
+    started = time.perf_counter()
+    generate(size)
+    print(f"corpus: {size} listings generated in {time.perf_counter() - started:.1f} s ({workdir})")
+    started, cpu = time.perf_counter(), os.times()
+    total = search_index.indexer.rebuild(app, procs=procs)
+    elapsed, after = time.perf_counter() - started, os.times()
+    used = (after.user + after.system + after.children_user + after.children_system
+            - cpu.user - cpu.system - cpu.children_user - cpu.children_system)
+    print(f"reindex: {total} docs in {elapsed:.1f} s = {total / elapsed:.0f} docs/s (procs={procs}; "
+          f"{used:.0f} s CPU, {used / total * 1000:.2f} ms CPU per doc)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="keep the corpus and index already in --workdir")
     args = parser.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="search-bench-")
     os.makedirs(workdir, exist_ok=True)
@@ -122,27 +140,25 @@ def main():
                       "SEARCH_DICT_FILE": os.path.join(workdir, "search_dict.txt")})
     labels = json.load(open(QUERIES, encoding="utf-8"))["queries"]
     with app.app_context():
-        init_db()
-        started = time.perf_counter()
-        generate(args.size)
-        print(f"corpus: {args.size} listings generated in {time.perf_counter() - started:.1f} s ({workdir})")
-
-        started = time.perf_counter()
-        total = search_index.indexer.rebuild(app, procs=args.procs)
-        elapsed = time.perf_counter() - started
-        print(f"reindex: {total} docs in {elapsed:.1f} s = {total / elapsed:.0f} docs/s (procs={args.procs})")
+        if not args.reuse:
+            build(app, args.size, args.procs, workdir)
 
         for item in labels:  # warm the searcher, facet table and jieba
             search_index.search(item["kind"], item["q"])
-        latencies = []
-        for _ in range(args.repeat):
-            for item in labels:
-                started = time.perf_counter()
-                found = search_index.search(item["kind"], item["q"], per_page=20)
-                latencies.append((time.perf_counter() - started) * 1000)
-                db.session.rollback()
-        print(f"query (top 20 + facets + highlights, {len(latencies)} runs): p50 {percentile(latencies, 50):.1f} ms, "
-              f"p95 {percentile(latencies, 95):.1f} ms, max {max(latencies):.1f} ms")
+        path = app.config["SEARCH_INDEX_DIR"]
+        for label, cold in (("cold term cache", True), ("warm term cache", False)):
+            latencies = []
+            for _ in range(args.repeat):
+                for item in labels:
+                    if cold:  # measure reading the postings too, not only the cached sets
+                        searchers.current(path).__dict__.pop("_term_docs", None)
+                    started = time.perf_counter()
+                    search_index.search(item["kind"], item["q"], per_page=20)
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    db.session.rollback()
+            print(f"query, {label} (top 20 + facets + highlights, {len(latencies)} runs): "
+                  f"p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms, "
+                  f"max {max(latencies):.1f} ms")
 
         app.config["SEARCH_AUTO_SYNC"] = True
         org = db.session.scalars(select(Organisation).limit(1)).one()

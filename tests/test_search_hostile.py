@@ -102,3 +102,8 @@ def test_api_filters_and_pages(client, corpus):
     assert response.json["total"] == 30 and len(response.json["items"]) == 2
     empty = client.get("/api/v1/search", query_string={"q": "燃料电池", "field": "农业"})
     assert empty.json["total"] == 0 and empty.json["items"] == []
+
+
+def test_empty_index_still_validates_and_answers(client, ctx):
+    assert search_index.search("need", "任何").total == 0
+    assert client.get("/api/v1/search", query_string={"kind": "need", "region": "x"}).status_code == 400
