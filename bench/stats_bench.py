@@ -27,7 +27,8 @@ from marketplace.cli import init_db  # noqa: E402
 from marketplace.contracts.importer import import_contracts_file  # noqa: E402
 from marketplace.stats import rollup  # noqa: E402
 from marketplace.stats.periods import Period  # noqa: E402
-from marketplace.stats.services import region_table  # noqa: E402
+from marketplace.stats.report import PUBLIC_TABLES, build  # noqa: E402
+from marketplace.stats.services import breakdown, region_table  # noqa: E402
 from models import Region, db  # noqa: E402
 
 HAND_CONTRACTS = """
@@ -39,7 +40,7 @@ GROUP BY c.seller_region
 HAND_DAILY = """
 SELECT s.region_code, sum(s.contracts), sum(s.contract_amount_fen), sum(s.tech_amount_fen)
 FROM stats_daily s JOIN regions r ON r.code = s.region_code
-WHERE s.side = 'seller' AND s.day BETWEEN :start AND :end AND r.province_code = :province
+WHERE s.side = 'seller' AND s.dim = 'all' AND s.day BETWEEN :start AND :end AND r.province_code = :province
 GROUP BY s.region_code
 """
 
@@ -53,6 +54,17 @@ def _timed(fn, repeat: int) -> tuple[float, object]:
         result = fn()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times), result
+
+
+def _interleaved(first, second, repeat: int):
+    """Median ms of two functions timed alternately (a busy machine slows both alike)."""
+    results, times = [first(), second()], ([], [])
+    for _ in range(repeat):
+        for i, fn in enumerate((first, second)):
+            started = time.perf_counter()
+            results[i] = fn()
+            times[i].append((time.perf_counter() - started) * 1000)
+    return (statistics.median(times[0]), results[0]), (statistics.median(times[1]), results[1])
 
 
 def _hand(sql: str, period: Period, province: str) -> dict:
@@ -82,36 +94,46 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--province", default="530000")
     parser.add_argument("--to", default="2026-06-11", help="year-to-date end (YYYY-MM-DD)")
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=51)
+    parser.add_argument("--no-load", action="store_true", help="time an already loaded --database-url")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="stats-bench-")
     csv_path = os.path.join(workdir, "contracts.csv")
-    generate(csv_path, args.rows)
+    if not args.no_load:
+        generate(csv_path, args.rows)
     url = args.database_url or f"sqlite:///{os.path.join(workdir, 'market.db')}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": workdir})
     end = date.fromisoformat(args.to)
     period = Period(date(end.year, 1, 1), end)
     with app.app_context():
-        if args.database_url:
-            db.drop_all()
-        init_db()
-        report = import_contracts_file(csv_path)
-        db.session.commit()
-        print(f"imported {report.added:,} registered contracts in {report.seconds:.1f} s "
-              f"(import path, daily cells included); database: {db.engine.dialect.name}")
+        if not args.no_load:
+            if args.database_url:
+                db.drop_all()
+            init_db()
+            report = import_contracts_file(csv_path)
+            db.session.commit()
+            print(f"imported {report.added:,} registered contracts in {report.seconds:.1f} s "
+                  f"(import path, daily cells included); database: {db.engine.dialect.name}")
         started = time.perf_counter()
         exact = rollup.verify()
         print(f"daily cells equal a full recount: {exact} ({time.perf_counter() - started:.1f} s to check)")
         province = db.session.get(Region, args.province)
         province_name = province.name
-        site_ms, site = _timed(lambda: _site(province, period), args.repeat)
-        daily_ms, daily = _timed(lambda: _hand(HAND_DAILY, period, args.province), args.repeat)
+        (site_ms, site), (daily_ms, daily) = _interleaved(lambda: _site(province, period),
+                                                         lambda: _hand(HAND_DAILY, period, args.province),
+                                                         args.repeat)
         brute_ms, brute = _timed(lambda: _hand(HAND_CONTRACTS, period, args.province), max(3, args.repeat // 5))
+        field_ms, _ = _timed(lambda: breakdown(province, period, "field"), args.repeat)
+        page_ms, _ = _timed(lambda: [build(key, province, period) for key in PUBLIC_TABLES], max(3, args.repeat // 5))
         db.session.rollback()
     print(f"city table of {province_name}, {period.start}–{period.end} with the same period a year earlier:")
     print(f"  site region_table:            {site_ms:8.1f} ms")
     print(f"  hand SQL on daily cells:      {daily_ms:8.1f} ms   ratio site/hand {site_ms / daily_ms:.2f}x")
     print(f"  hand SQL on contracts (brute):{brute_ms:8.1f} ms   ratio site/brute {site_ms / brute_ms:.2f}x")
+    print(f"  breakdown by 技术领域:         {field_ms:8.1f} ms")
+    print(f"  every table of the public page:{page_ms:7.1f} ms")
     print(f"figures agree to the fen: {site == daily == brute}")
 
 

@@ -18,8 +18,9 @@ def add_contract(seller_region="530100", buyer_region="530300", registered_on=da
                   seller_type="企业", buyer_name=f"买方{n}", buyer_type="企业", signed_on=date(2020, 1, 1),
                   ip_types="")
     values.update(extra)
+    number = values.pop("registration_no", f"T{n:08d}")
     contract = Contract(
-        registration_no=f"T{n:08d}" if status in ("registered", "cancelled") else None, status=status,
+        registration_no=number if status in ("registered", "cancelled") else None, status=status,
         seller_region=seller_region, buyer_region=buyer_region,
         registered_on=registered_on if status in ("registered", "cancelled") else None,
         contract_amount_fen=contract_fen, tech_amount_fen=tech_fen, deduct_other_fen=contract_fen - tech_fen,

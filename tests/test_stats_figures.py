@@ -44,8 +44,8 @@ def test_province_city_table_equals_recount(ctx, side):
     cities = {r.code for r in table.rows}
     assert "530600" in cities and "510100" not in cities  # 昭通 has no contracts but is listed; 成都 is not Yunnan
     zhaotong = table.row("530600")
-    assert zhaotong.figures == services.Figures() and zhaotong.rank_contracts == max(r.rank_contracts for r in table.rows
-                                                                                      if r.rank_contracts)
+    assert zhaotong.figures == services.Figures()
+    assert zhaotong.rank_contracts == max(r.rank_contracts for r in table.rows if r.rank_contracts)
 
 
 def test_province_own_level_row_and_national_table(ctx):

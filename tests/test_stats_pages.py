@@ -105,3 +105,12 @@ def test_bad_selector_input_shows_a_message(client, people, url):
                                          ("/stats/export/regions.csv?region=1", 400)])
 def test_bad_export_requests(client, url, status):
     assert client.get(url).status_code == status
+
+
+def test_bad_input_on_the_dashboard_falls_back_to_the_officials_own_region(client, auth, people):
+    auth.login("km_official")
+    response = client.get("/stats/dashboard?region=999999&kind=year&year=2025")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "未知地区代码" in page
+    assert "成都某研究院" not in page and 'value="000000"' not in page  # never the whole country
+    assert 'value="530100"' in page and 'value="510100"' not in page  # only the bureau's own region offered

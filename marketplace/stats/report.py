@@ -65,7 +65,8 @@ def regions_table(region: Region | None, period: Period, side: str) -> Table:
     headers = ["地区", *FIGURE_HEADERS, "件数同比", "成交额同比", "件数排名", "成交额排名"]
     table = Table("regions", TABLE_TITLES["regions"], headers)
     for row in data.rows:
-        table.rows.append([row.name, *_figures(row.figures), services.yoy(row.figures.contracts, row.previous.contracts),
+        table.rows.append([row.name, *_figures(row.figures),
+                           services.yoy(row.figures.contracts, row.previous.contracts),
                            services.yoy(row.figures.contract_fen, row.previous.contract_fen),
                            row.rank_contracts or "", row.rank_contract_amount or ""])
     total = data.total

@@ -7,7 +7,10 @@ importer) call `add_imported`. Cells are changed with an atomic upsert
 (`contracts = contracts + delta`), so concurrent registrations never lose a count.
 `rebuild` recounts everything (`flask stats rebuild`), `verify` compares.
 """
-from sqlalchemy import delete, event, func, inspect, literal_column, select
+from sqlalchemy import (
+    BigInteger, Column, Date, MetaData, String, Table, delete, event, func, insert, inspect, literal_column, select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -123,9 +126,57 @@ def _grouped(where, execute=None) -> list[tuple]:
     return changes
 
 
+def _import_rows_table() -> Table:
+    return Table("stats_import_rows", MetaData(),
+                 Column("day", Date), Column("seller_region", String(6)), Column("buyer_region", String(6)),
+                 *(Column(name, String(100)) for name in DIM_COLUMNS.values()),
+                 Column("contract_amount_fen", BigInteger), Column("tech_amount_fen", BigInteger),
+                 prefixes=["TEMPORARY"])
+
+
+def _upsert_from(connection, select_stmt) -> None:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(StatsDaily.__table__).from_select(
+        [*KEY_COLUMNS, "contracts", "contract_amount_fen", "tech_amount_fen"], select_stmt)
+    table = StatsDaily.__table__
+    stmt = stmt.on_conflict_do_update(
+        index_elements=KEY_COLUMNS,
+        set_={name: table.c[name] + stmt.excluded[name]
+              for name in ("contracts", "contract_amount_fen", "tech_amount_fen")})
+    connection.execute(stmt)
+
+
 def add_imported(import_id: int) -> None:
-    """Count the contracts a bulk import inserted with Core (they bypass the ORM flush hook)."""
-    apply_deltas(db.session.connection(), _grouped([Contract.import_batch_id == import_id]))
+    """Count the contracts a bulk import inserted with Core (they bypass the ORM flush hook).
+
+    The batch is copied once into a narrow temporary table; each side and dim is then one
+    INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE, so a million rows never pass through Python.
+    """
+    connection = db.session.connection()
+    rows = _import_rows_table()
+    rows.create(connection)
+    names = [c.name for c in rows.columns]
+    connection.execute(insert(rows).from_select(names, select(
+        Contract.registered_on, *(getattr(Contract, n) for n in names[1:]))
+        .where(Contract.import_batch_id == import_id, Contract.status == ContractStatus.REGISTERED,
+               Contract.registered_on.is_not(None))))
+    sums = (func.count(), func.sum(rows.c.contract_amount_fen), func.sum(rows.c.tech_amount_fen))
+    ip_changes = []
+    for side, region_name in SIDE_REGIONS.items():
+        region = rows.c[region_name]
+        for dim, column_name in ((TOTAL_DIM, None), *DIM_COLUMNS.items()):
+            category = rows.c[column_name] if column_name else literal_column("''")
+            group = [rows.c.day, region] + ([category] if column_name else [])
+            if dim == "ip":  # a ';'-joined list: split in Python (few distinct lists)
+                stmt = select(rows.c.day, region, category, *sums).group_by(*group)
+                for day, code, value, count, contract_fen, tech_fen in connection.execute(stmt):
+                    amounts = (int(count), int(contract_fen or 0), int(tech_fen or 0))
+                    ip_changes += [((side, dim, day, code, name), amounts) for name in categories(dim, value)]
+                continue
+            _upsert_from(connection, select(literal_column(f"'{side}'"), literal_column(f"'{dim}'"), rows.c.day,
+                                            region, category, *sums).where(true()).group_by(*group))
+    apply_deltas(connection, ip_changes)
+    rows.drop(connection)
 
 
 def rebuild() -> int:

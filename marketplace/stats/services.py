@@ -94,16 +94,25 @@ def parent_of(region: Region | None) -> Region | None:
     return db.session.get(Region, region.province_code)
 
 
+def _children_stmt(parent: Region | None, *columns):
+    stmt = select(*columns).order_by(Region.code)
+    if parent is None:
+        return stmt.where(Region.code == Region.province_code)
+    return stmt.where(Region.province_code == parent.code, Region.code != parent.code)
+
+
 def children(parent: Region | None) -> list[Region]:
     """Provinces of the country, or the cities of a province (a city has none)."""
     if parent is not None and not parent.is_province:
         return []
-    stmt = select(Region).order_by(Region.code)
-    if parent is None:
-        stmt = stmt.where(Region.code == Region.province_code)
-    else:
-        stmt = stmt.where(Region.province_code == parent.code, Region.code != parent.code)
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_children_stmt(parent, Region)))
+
+
+def child_names(parent: Region | None) -> list[tuple[str, str]]:
+    """(code, name) of the regions directly under `parent` (a light query for the tables)."""
+    if parent is not None and not parent.is_province:
+        return []
+    return [tuple(row) for row in db.session.execute(_children_stmt(parent, Region.code, Region.name))]
 
 
 def _region_filter(column, region: Region | None):
@@ -149,9 +158,8 @@ def region_table(parent: Region | None, period: Period, side: str = "seller") ->
         table.total.add(figures)
     for figures in previous.values():
         table.total_previous.add(figures)
-    for region in children(parent):
-        table.rows.append(Row(region.code, region.name, current.get(region.code, Figures()),
-                              previous.get(region.code, Figures())))
+    for code, name in child_names(parent):
+        table.rows.append(Row(code, name, current.get(code, Figures()), previous.get(code, Figures())))
     by_count = competition_ranks({r.code: r.figures.contracts for r in table.rows})
     by_amount = competition_ranks({r.code: r.figures.contract_fen for r in table.rows})
     for row in table.rows:

@@ -22,46 +22,49 @@ def can_see_parties(user, region: Region | None) -> bool:
     return prefix == "" or (region is not None and in_scope(user, region.code))
 
 
-def _region_code() -> str:
-    """The requested region; an official starts at the bureau's own region, everyone else at the country."""
-    if "region" in request.args:
-        return request.args["region"]
+def _home_region_code() -> str:
+    """An official starts at the bureau's own region, everyone else at the whole country."""
     if current_user.is_authenticated and current_user.role == "official" and current_user.organisation:
         return current_user.organisation.region_code
     return ""
 
 
 def _selection():
-    """(region, period, side, error message) from the query string; bad input falls back to defaults."""
+    """(region, period, side, error message) from the query string; bad input falls back to the defaults."""
     try:
-        region = services.find_region(_region_code())
+        region = services.find_region(request.args.get("region", _home_region_code()))
         return region, period_from_args(request.args), services.check_side(request.args.get("by")), None
     except StatsError as exc:
-        return None, period_from_args({}), "seller", exc.message
+        return services.find_region(_home_region_code()), period_from_args({}), "seller", exc.message
 
 
-def _region_choices() -> list[tuple[Region, list[Region]]]:
+def _region_choices(prefix: str = "") -> list[tuple[Region, bool, list[Region]]]:
+    """(province, selectable, its cities) for the selector, limited to codes starting with `prefix`."""
     provinces = services.children(None)
     cities = db.session.scalars(select(Region).where(Region.code != Region.province_code).order_by(Region.code))
     by_province: dict[str, list[Region]] = {p.code: [] for p in provinces}
     for city in cities:
-        by_province.setdefault(city.province_code, []).append(city)
-    return [(p, by_province[p.code]) for p in provinces]
+        if city.code.startswith(prefix):
+            by_province.setdefault(city.province_code, []).append(city)
+    return [(p, p.code.startswith(prefix), by_province[p.code]) for p in provinces
+            if p.code.startswith(prefix) or by_province[p.code]]
 
 
-def _page(template: str, keys, status_if_error=400):
+def _page(template: str, keys):
     region, period, side, error = _selection()
-    if error is None and template == "stats/dashboard.html" and not can_see_parties(current_user, region):
+    dashboard = template == "stats/dashboard.html"
+    if dashboard and not can_see_parties(current_user, region):
         abort(403)
+    prefix = (region_scope_prefix(current_user) or "") if dashboard else ""
     tables = {key: report.build(key, region, period, side) for key in keys}
     current, previous = services.region_figures(region, period, side)
     charts = [{"key": k, "kind": kind, "title": title, **tables[k].chart()} for k, kind, title in CHARTS]
-    html = render_template(template, region=region, period=period, side=side, error=error, tables=tables,
-                           charts=charts, current=current, previous=previous, yoy=services.yoy,
-                           bulletin=bulletin_text(region, period, side), display=report.display,
-                           region_choices=_region_choices(), kinds=KINDS, side_labels=services.SIDE_LABELS,
-                           query=request.args.to_dict(), parties=can_see_parties(current_user, region))
-    return html, (status_if_error if error else 200)
+    html = render_template(
+        template, region=region, period=period, side=side, error=error, tables=tables, charts=charts,
+        current=current, previous=previous, yoy=services.yoy, bulletin=bulletin_text(region, period, side),
+        display=report.display, region_choices=_region_choices(prefix), national_choice=prefix == "",
+        kinds=KINDS, side_labels=services.SIDE_LABELS, query=request.args.to_dict())
+    return html, (400 if error else 200)
 
 
 @bp.route("/")
