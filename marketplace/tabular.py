@@ -5,14 +5,16 @@ notation (never through a float's rounding), dates as YYYY-MM-DD, empty cells as
 ''. A cell that cannot be turned into text honestly (NaN, infinity) is reported
 per cell instead. Line numbers count the header as line 1.
 """
+import codecs
 import csv
-import io
 import math
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
+ENCODINGS = ("utf-8-sig", "gb18030")
+ENCODING_MESSAGE = "无法识别文件编码，请保存为 UTF-8 或 GB18030 编码的 CSV。"
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
@@ -37,79 +39,84 @@ class Table:
 
 
 def read_table(path: str) -> Table:
-    """Read a CSV or XLSX file (chosen by content, then by extension)."""
+    """Read a whole CSV or XLSX file (chosen by content, then by extension)."""
+    header, rows = iter_table(path)
+    return Table(header, list(rows))
+
+
+def iter_table(path: str):
+    """(header, iterator of Row) for a CSV or XLSX file, read as a stream (for very large files)."""
     with open(path, "rb") as handle:
-        data = handle.read()
-    if not data.strip():
+        head = handle.read(1024)
+    if not head.strip() and os.path.getsize(path) <= len(head):
         raise TabularError("文件为空。")
     extension = os.path.splitext(path)[1].lower()
-    if data.startswith(OLE_MAGIC) or extension == ".xls":
+    if head.startswith(OLE_MAGIC) or extension == ".xls":
         raise TabularError("不支持旧版 .xls 格式，请另存为 .xlsx 或 CSV（UTF-8）。")
-    if data.startswith(XLSX_MAGIC):
-        return read_xlsx(data)
-    if extension in (".xlsx", ".xlsm"):
+    if head.startswith(XLSX_MAGIC):
+        rows = _xlsx_rows(path)
+    elif extension in (".xlsx", ".xlsm"):
         raise TabularError("文件不是有效的 Excel (.xlsx) 文件。")
-    return read_csv(data)
+    else:
+        rows = _csv_rows(path, detect_encoding(path))
+    first = next(rows, None)
+    if first is None:
+        raise TabularError("文件为空。")
+    return _trim_header(first.values), rows
 
 
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), else GB18030; anything else is refused."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise TabularError("无法识别文件编码，请保存为 UTF-8 或 GB18030 编码的 CSV。") from None
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TabularError(ENCODING_MESSAGE)
 
 
-def read_csv(data: bytes) -> Table:
-    """Parse CSV bytes; a record's line number is the line it starts on."""
-    text = decode_text(data)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header, rows, next_line = None, [], 1
-    try:
-        for record in reader:
-            line, next_line = next_line, reader.line_num + 1
-            if not any(cell.strip() for cell in record):
-                continue
-            cells = [cell.strip() for cell in record]
-            if header is None:
-                header = cells
-            else:
-                rows.append(Row(line, cells))
-    except csv.Error as exc:
-        raise TabularError(f"第 {next_line} 行：CSV 格式错误（{exc}），请检查引号是否成对。") from None
-    if header is None:
-        raise TabularError("文件为空。")
-    return Table(_trim_header(header), rows)
+def detect_encoding(path: str) -> str:
+    """The first of ENCODINGS in which the whole file decodes (checked block by block)."""
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise TabularError(ENCODING_MESSAGE)
 
 
-def read_xlsx(data: bytes) -> Table:
-    """Parse the first worksheet of an XLSX workbook (formulas are read as their text)."""
+def _csv_rows(path: str, encoding: str):
+    """Non-blank CSV records; a record's line number is the line it starts on."""
+    with open(path, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        next_line = 1
+        try:
+            for record in reader:
+                line, next_line = next_line, reader.line_num + 1
+                if any(cell.strip() for cell in record):
+                    yield Row(line, [cell.strip() for cell in record])
+        except csv.Error as exc:
+            raise TabularError(f"第 {next_line} 行：CSV 格式错误（{exc}），请检查引号是否成对。") from None
+
+
+def _xlsx_rows(path: str):
+    """Non-blank rows of the first worksheet (formulas are read as their text, never evaluated)."""
     from openpyxl import load_workbook
 
     try:
-        # data_only=False: a formula cell is kept as its literal text, never evaluated.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        workbook = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise TabularError(f"无法读取 Excel 文件：{type(exc).__name__}") from None
+    line = 0
     try:
         if not workbook.worksheets:
             raise TabularError("Excel 文件中没有工作表。")
-        header, rows = _sheet_rows(workbook.worksheets[0])
-    finally:
-        workbook.close()
-    if header is None:
-        raise TabularError("文件为空。")
-    return Table(_trim_header(header), rows)
-
-
-def _sheet_rows(sheet) -> tuple[list[str] | None, list[Row]]:
-    header, rows, line = None, [], 0
-    try:
-        for line, raw in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+        for line, raw in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
             if raw is None or all(_is_blank(value) for value in raw):
                 continue
             values, errors = [], {}
@@ -119,13 +126,13 @@ def _sheet_rows(sheet) -> tuple[list[str] | None, list[Row]]:
                 except ValueError as exc:
                     values.append("")
                     errors[index] = str(exc)
-            if header is None:
-                header = values
-            else:
-                rows.append(Row(line, values, errors))
+            yield Row(line, values, errors)
+    except TabularError:
+        raise
     except Exception as exc:  # a damaged cell inside the sheet XML
         raise TabularError(f"第 {line + 1} 行：Excel 单元格无法读取（{type(exc).__name__}）。") from None
-    return header, rows
+    finally:
+        workbook.close()
 
 
 def _is_blank(value) -> bool:

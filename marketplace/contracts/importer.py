@@ -16,8 +16,7 @@ from sqlalchemy import insert, select
 
 from marketplace.money import MoneyError, parse_yuan
 from marketplace.stats import rollup as stats_rollup
-from marketplace.tabular import TabularError, header_problems, row_dict
-from marketplace.tabular_stream import iter_table
+from marketplace.tabular import header_problems, iter_table, row_dict
 from models import Contract, ContractImport, ContractStatus, Organisation, Region, db
 from models.contract import CONTRACT_TYPES
 from models.vocab import ORG_TYPES, TECH_FIELDS
