@@ -68,9 +68,12 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin import bp as admin_bp
     from marketplace.api import bp as api_bp
     from marketplace.auth import bp as auth_bp
+    from marketplace.brokers import bp as brokers_bp
     from marketplace.contracts import bp as contracts_bp
     from marketplace.listings import bp as listings_bp
     from marketplace.main import bp as main_bp
+    from marketplace.matching import bp as matching_bp
+    from marketplace.matching import inbox_bp
     from marketplace.stats import bp as stats_bp
 
     app.register_blueprint(main_bp)
@@ -80,3 +83,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(stats_bp, url_prefix="/stats")
+    app.register_blueprint(brokers_bp, url_prefix="/brokers")
+    app.register_blueprint(matching_bp, url_prefix="/matching")
+    app.register_blueprint(inbox_bp, url_prefix="/inbox")

@@ -28,6 +28,8 @@ class Config:
     LOGIN_WINDOW_SECONDS = 15 * 60
     PER_PAGE = 20
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # Matching: weight of each factor in the score (any non-negative numbers; they are normalised).
+    MATCH_WEIGHTS = {"text": 0.45, "field": 0.15, "region": 0.15, "maturity": 0.10, "price": 0.15}
 
 
 def environment_overrides() -> dict:

@@ -52,6 +52,10 @@ def _deals_placeholder(context: DemoContext) -> None:
 # each is called with the DemoContext after listings and bounty applications exist.
 LATER_SEEDERS = [_deals_placeholder]
 
+from marketplace.matching.demo import seed_brokers_and_matches  # noqa: E402
+
+LATER_SEEDERS.append(seed_brokers_and_matches)
+
 
 def seed_demo(echo=print) -> dict[str, int]:
     """Create the demo organisations, users, listings and bounty applications; commits."""

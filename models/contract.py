@@ -114,7 +114,7 @@ class Contract(db.Model):
     registered_on: Mapped[date | None] = mapped_column(Date, index=True)
     refusal_reason: Mapped[str | None] = mapped_column(String(40))
 
-    match_id: Mapped[int | None] = mapped_column(Integer)
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id"), index=True)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("contract_imports.id"), index=True)
     result_id: Mapped[int | None] = mapped_column(ForeignKey("tech_results.id"))
     need_id: Mapped[int | None] = mapped_column(ForeignKey("tech_needs.id"))

@@ -1,0 +1,29 @@
+"""JSON API: ranked result suggestions for a need, with scores and reasons."""
+from flask import jsonify, request
+
+from marketplace.api import bp
+from marketplace.api.auth import token_required, token_user
+from marketplace.errors import error_response
+from marketplace.matching import engine
+from marketplace.matching.access import can_see_suggestions
+from marketplace.permissions import can_view_listing
+from models import TechNeed, db
+
+DEFAULT_LIMIT = 10
+
+
+@bp.route("/needs/<int:need_id>/matches")
+@token_required()
+def need_matches(need_id):
+    """Best-first published results for a need: brokers, officials and the need's own organisation."""
+    user = token_user()
+    need = db.session.get(TechNeed, need_id)
+    if need is None or not can_view_listing(user, need):
+        return error_response(404, "未找到该需求。", "not_found")
+    if not can_see_suggestions(user, need):
+        return error_response(403, "只有经纪人、登记机构和需求发布单位可以查看匹配结果。", "forbidden")
+    raw = request.args.get("limit", str(DEFAULT_LIMIT)).strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= engine.MAX_LIMIT:
+        return error_response(400, f"limit 应为 1 到 {engine.MAX_LIMIT} 之间的整数。", "bad_limit")
+    suggestions = engine.suggest_results(need, int(raw))
+    return jsonify({"items": [engine.describe(s) for s in suggestions]})

@@ -1,0 +1,175 @@
+"""Deal pipeline operations: propose, answer directly, move along the table, notes, contract draft.
+
+Functions flush but never commit; the caller commits once.
+"""
+from datetime import date
+
+from sqlalchemy import select
+
+from marketplace.contracts.services import ContractError, create_contract
+from marketplace.matching import inbox
+from marketplace.matching.access import parties_of
+from marketplace.matching.workflow import ACTIONS, BROKER, NEED_SIDE, RESULT_SIDE, allowed_parties, next_state
+from marketplace.permissions import is_member
+from models import Contract, ListingStatus, Match, MatchStatus, MatchStep, db
+from models.base import utcnow
+
+MAX_NOTE = 2000
+
+
+class MatchError(Exception):
+    """A refused pipeline operation; the message is shown to the user."""
+
+
+def record_step(match: Match, action: str, actor, from_status, note: str = "") -> MatchStep:
+    """One history row: who, when, what and the note."""
+    step = MatchStep(match_id=match.id, action=action, from_status=from_status, to_status=match.status,
+                     actor_id=actor.id if actor else None, note=note or "")
+    db.session.add(step)
+    return step
+
+
+def _check_pair(need, result) -> None:
+    if need.status != ListingStatus.PUBLISHED or need.is_expired:
+        raise MatchError("该需求未发布或已过期，不能对接。")
+    if result.status != ListingStatus.PUBLISHED:
+        raise MatchError("该成果未发布，不能对接。")
+    if need.organisation_id == result.organisation_id:
+        raise MatchError("需求与成果属于同一单位，无需对接。")
+    exists = db.session.scalar(select(Match.id).where(Match.need_id == need.id, Match.result_id == result.id))
+    if exists is not None:
+        raise MatchError("该需求与该成果已有对接记录。")
+
+
+def _clean(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise MatchError(f"说明不能超过 {MAX_NOTE} 个字。")
+    return note
+
+
+def propose(broker, need, result, pitch: str = "", suggestion=None) -> Match:
+    """A broker recommends `result` for `need`; both organisations get an introduction message."""
+    if broker.role != "broker" or BROKER not in allowed_parties(None, "propose"):
+        raise MatchError("只有技术经纪人可以推荐对接。")
+    pitch = _clean(pitch)
+    _check_pair(need, result)
+    match = Match(need_id=need.id, result_id=result.id, broker_id=broker.id, created_by_id=broker.id,
+                  status=next_state(None, "propose"), pitch=pitch)
+    if suggestion is not None:
+        match.score = int(round(suggestion.score * 100))
+        match.reasons = "\n".join(suggestion.reasons)
+    db.session.add(match)
+    db.session.flush()
+    db.session.refresh(match)
+    record_step(match, "propose", broker, None, pitch)
+    intro = f"技术经纪人{broker.display_name or broker.username}推荐对接：需求“{need.title}”× 成果“{result.title}”"
+    inbox.notify_organisation(need.organisation_id, broker, intro, pitch, match)
+    inbox.notify_organisation(result.organisation_id, broker, intro, pitch, match)
+    db.session.flush()
+    return match
+
+
+def answer(actor, need, result, pitch: str = "") -> Match:
+    """An institute answers a need directly with one of its own results (no broker)."""
+    if actor.role != "institute" or not is_member(actor, result.organisation_id):
+        raise MatchError("只能用本单位的成果响应需求。")
+    pitch = _clean(pitch)
+    if not pitch:
+        raise MatchError("请填写响应说明。")
+    _check_pair(need, result)
+    match = Match(need_id=need.id, result_id=result.id, broker_id=None, created_by_id=actor.id,
+                  status=next_state(None, "answer"), pitch=pitch, result_accepted_at=utcnow())
+    db.session.add(match)
+    db.session.flush()
+    db.session.refresh(match)
+    record_step(match, "answer", actor, None, pitch)
+    inbox.notify_organisation(need.organisation_id, actor, f"{result.organisation.name}响应了您的需求“{need.title}”",
+                              pitch, match)
+    db.session.flush()
+    return match
+
+
+def _accept(match: Match, parties: set, actor) -> str:
+    """Record one side's acceptance; returns the note for the history row."""
+    side = NEED_SIDE if NEED_SIDE in parties else RESULT_SIDE
+    column = "need_accepted_at" if side == NEED_SIDE else "result_accepted_at"
+    if getattr(match, column) is not None:
+        raise MatchError("贵单位已接受该对接。")
+    setattr(match, column, utcnow())
+    return "需求方接受对接" if side == NEED_SIDE else "成果方接受对接"
+
+
+def transition(match: Match, action_name: str, actor, note: str = "") -> Match:
+    """Move a match along the table, with one history row per step and messages to the others."""
+    action = ACTIONS.get(action_name)
+    target = next_state(match.status, action_name)
+    if action is None or target is None:
+        raise MatchError("当前状态下不能执行该操作。")
+    parties = parties_of(actor, match) & set(allowed_parties(match.status, action_name))
+    if not parties:
+        raise MatchError("您无权执行该操作。")
+    note = _clean(note)
+    if action.reason_required and not note:
+        raise MatchError(f"{action.label}必须填写原因。")
+    before = match.status
+    if action_name == "accept":
+        note = note or _accept(match, parties, actor)
+        if match.need_accepted_at is None or match.result_accepted_at is None:
+            target = before  # waiting for the other side
+    if target == MatchStatus.FAILED:
+        match.outcome_reason = note
+    match.status = target
+    record_step(match, action_name, actor, before, note)
+    _notify_others(match, actor, f"对接进展：{action.label}（{match.status_label}）", note)
+    db.session.flush()
+    return match
+
+
+def _notify_others(match: Match, actor, subject: str, body: str) -> None:
+    title = f"{subject} — {match.need.title} × {match.result.title}"
+    for org_id in (match.need.organisation_id, match.result.organisation_id):
+        if org_id != actor.organisation_id:
+            inbox.notify_organisation(org_id, actor, title, body, match)
+    if match.broker is not None and match.broker_id != actor.id:
+        inbox.send(match.broker, actor, title, body, match)
+
+
+def set_notes(match: Match, actor, notes: str) -> None:
+    """Replace the broker's private notes (only that broker may)."""
+    if actor.role != "broker" or match.broker_id != actor.id:
+        raise MatchError("只有负责该对接的经纪人可以填写私密备注。")
+    notes = (notes or "").strip()
+    if len(notes) > 5000:
+        raise MatchError("备注不能超过 5000 个字。")
+    match.broker_notes = notes
+    db.session.flush()
+
+
+def contract_for(match: Match) -> Contract | None:
+    """The contract opened from this match, if any."""
+    return db.session.scalar(select(Contract).where(Contract.match_id == match.id).order_by(Contract.id))
+
+
+def open_contract(match: Match, actor, contract_type: str, amount_fen: int, signed_on: date) -> Contract:
+    """A contract draft pre-filled from a signed match (seller = the result's organisation); once per match."""
+    if match.status != MatchStatus.SIGNED:
+        raise MatchError("只有已签约的对接可以生成合同草稿。")
+    if not parties_of(actor, match) & {BROKER, RESULT_SIDE}:
+        raise MatchError("合同由卖方（成果方）或负责的经纪人申报。")
+    existing = contract_for(match)
+    if existing is not None:
+        return existing
+    result, need = match.result, match.need
+    data = {"contract_type": contract_type, "title": result.title, "tech_field": result.field,
+            "ip_types": result.ip_types, "signed_on": signed_on, "match_id": match.id,
+            "result_id": result.id, "need_id": need.id}
+    try:
+        contract = create_contract(result.organisation, need.organisation, actor, data, amount_fen, {},
+                                   idempotency_key=f"match-{match.id}")
+    except ContractError as exc:
+        raise MatchError(str(exc)) from None
+    contract.broker_id = match.broker_id
+    record_step(match, "contract", actor, match.status, "生成合同草稿")
+    db.session.flush()
+    return contract
