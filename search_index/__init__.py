@@ -73,6 +73,9 @@ def _note_changes(session, _flush_context) -> None:
 
 
 def _sync_after_commit(session) -> None:
+    if session.in_transaction():
+        # A SAVEPOINT ended (begin_nested); the changes are not committed until the outer transaction is.
+        return
     if not session.info.pop("search_changed", False):
         return
     app = current_app._get_current_object()
