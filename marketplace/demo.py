@@ -44,17 +44,12 @@ class DemoContext:
         return self.users["official_yn"] if region_code.startswith("53") else self.users["official_sc"]
 
 
-def _deals_placeholder(context: DemoContext) -> None:
-    """Matches and registered contracts are seeded here once those parts exist."""
-
-
 # Later parts add their own idempotent seeders (matches, contracts) to this list;
 # each is called with the DemoContext after listings and bounty applications exist.
-LATER_SEEDERS = [_deals_placeholder]
-
+from marketplace.demo_contracts import seed_registered_contracts  # noqa: E402
 from marketplace.matching.demo import seed_brokers_and_matches  # noqa: E402
 
-LATER_SEEDERS.append(seed_brokers_and_matches)
+LATER_SEEDERS = [seed_brokers_and_matches, seed_registered_contracts]
 
 
 def seed_demo(echo=print) -> dict[str, int]:
@@ -74,7 +69,7 @@ def seed_demo(echo=print) -> dict[str, int]:
     db.session.commit()
     summary = "，".join(f"{label} {context.created.get(key, 0)}" for key, label in (
         ("organisations", "单位"), ("users", "账号"), ("results", "成果"), ("needs", "需求"),
-        ("applications", "揭榜申请")))
+        ("applications", "揭榜申请"), ("matches", "对接"), ("contracts", "登记合同")))
     echo(f"演示数据就绪（本次新增：{summary}）。")
     echo(f"演示账号密码均为：{DEMO_PASSWORD}")
     echo("账号：" + "、".join(username for username, *_rest in USERS))

@@ -69,7 +69,7 @@ def test_city_without_contracts_and_area_words(ctx):
 
 def test_units_and_words():
     assert amount_text(99_999_999_99) == "1.00亿元"  # 9999.99999999万元 rounds to 1.00亿元, never 10000.00万元
-    assert amount_text(99_999_949_99) == "9,999.99万元"
+    assert amount_text(99_999_949_99) == "9999.99万元"  # bulletin prose: no thousands separator
     assert amount_text(1_00_000_000_00) == "1.00亿元"
     assert amount_text(3_501_000_000_00) == "35.01亿元"
     assert [chinese_number(n) for n in (1, 3, 10, 12, 20, 23)] == ["一", "三", "十", "十二", "二十", "二十三"]

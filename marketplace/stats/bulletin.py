@@ -24,11 +24,14 @@ def chinese_number(n: int) -> str:
 
 
 def amount_text(fen: int) -> str:
-    """亿元 from 1亿元 up (including amounts that round to 10000.00万元), else 万元; two decimals."""
+    """亿元 from 1亿元 up (including amounts that round to 10000.00万元), else 万元; two decimals.
+
+    Bulletin prose writes numbers without thousands separators (1428.10万元).
+    """
     rounds_to_wan_hundredths = (fen * 100 * 2 + FEN_PER_WAN) // (2 * FEN_PER_WAN)
     if fen >= FEN_PER_YI or rounds_to_wan_hundredths >= 10_000 * 100:
-        return yi_str(fen)
-    return wan_str(fen)
+        return yi_str(fen).replace(",", "")
+    return wan_str(fen).replace(",", "")
 
 
 def area_word(region: Region | None) -> str:
