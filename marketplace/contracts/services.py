@@ -105,7 +105,7 @@ def can_view(user, contract: Contract) -> bool:
 
 
 def _check_party(contract: Contract, action, actor) -> None:
-    allowed = is_seller_side(actor, contract) if action.party == SELLER else is_registrar(actor, contract)
+    allowed = is_seller_side(actor, contract) if SELLER in action.parties else is_registrar(actor, contract)
     if not allowed:
         raise ContractError("您无权执行该操作。")
 

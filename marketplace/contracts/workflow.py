@@ -1,30 +1,20 @@
 """The registration workflow as data: (state, action) → (next state, who may act)."""
-from dataclasses import dataclass
-
+from marketplace.state_machine import Action, Workflow
 from models import ContractStatus as S
 
 SELLER = "seller"  # a member of the seller organisation, or the contract's broker
 REGISTRAR = "registrar"  # an official whose region covers the seller's region
 
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    label: str
-    party: str
-    reason_required: bool = False
-
-
 ACTIONS = {
-    "file": Action("file", "提交申报", SELLER),
-    "withdraw": Action("withdraw", "撤回申报", SELLER),
-    "accept": Action("accept", "受理", REGISTRAR),
-    "return": Action("return", "退回补正", REGISTRAR, reason_required=True),
-    "first_review": Action("first_review", "初审通过（提交复核）", REGISTRAR),
-    "register": Action("register", "准予登记", REGISTRAR),
-    "refuse": Action("refuse", "不予登记", REGISTRAR, reason_required=True),
-    "amend": Action("amend", "变更登记", REGISTRAR, reason_required=True),
-    "cancel": Action("cancel", "撤销登记", REGISTRAR, reason_required=True),
+    "file": Action("file", "提交申报", (SELLER,)),
+    "withdraw": Action("withdraw", "撤回申报", (SELLER,)),
+    "accept": Action("accept", "受理", (REGISTRAR,)),
+    "return": Action("return", "退回补正", (REGISTRAR,), reason_required=True),
+    "first_review": Action("first_review", "初审通过（提交复核）", (REGISTRAR,)),
+    "register": Action("register", "准予登记", (REGISTRAR,)),
+    "refuse": Action("refuse", "不予登记", (REGISTRAR,), reason_required=True),
+    "amend": Action("amend", "变更登记", (REGISTRAR,), reason_required=True),
+    "cancel": Action("cancel", "撤销登记", (REGISTRAR,), reason_required=True),
 }
 
 TRANSITIONS = {
@@ -49,12 +39,13 @@ UNDER_REVIEW = (S.FILED, S.ACCEPTED, S.SECOND_REVIEW)
 # States in which the seller side may still edit the contract.
 EDITABLE = (S.DRAFT, S.CORRECTION)
 
-
-def next_state(state: str, action: str) -> str | None:
-    return TRANSITIONS.get((state, action))
+WORKFLOW = Workflow(ACTIONS, TRANSITIONS)
+next_state = WORKFLOW.next_state
 
 
 def actions_from(state: str, party: str) -> list[Action]:
-    return [ACTIONS[a] for (s, a) in TRANSITIONS if s == state and ACTIONS[a].party == party]
+    """Buttons for `party` on a contract in `state`."""
+    return WORKFLOW.available(state, party)
+
 
 EVENT_LABELS = {"create": "创建草稿", "edit": "修改", **{name: a.label for name, a in ACTIONS.items()}}

@@ -75,7 +75,7 @@ def transition(listing, action_name: str, actor, comment: str = ""):
     target = next_state(listing.status, action_name)
     if action is None or target is None:
         raise WorkflowError("当前状态下不能执行该操作。")
-    if actor is not None and not _party_allowed(listing, actor, action.party):
+    if actor is not None and not any(_party_allowed(listing, actor, party) for party in action.parties):
         raise WorkflowError("您无权执行该操作。")
     comment = (comment or "").strip()
     if action.reason_required and not comment:

@@ -108,7 +108,7 @@ def listing_action(kind: str, listing_id: int):
     if form.action.data not in BUTTON_ACTIONS:
         abort(400, "未知操作。")
     action = ACTIONS[form.action.data]
-    allowed = can_edit_listing if action.party == OWNER else can_review_listing
+    allowed = can_edit_listing if OWNER in action.parties else can_review_listing
     if not allowed(current_user, listing):
         abort(403)
     if not form.validate_on_submit():

@@ -1,28 +1,18 @@
 """The listing life cycle as data: (state, action) → (next state, who may act)."""
-from dataclasses import dataclass
-
+from marketplace.state_machine import Action, Workflow
 from models import ListingStatus as S
 
 OWNER = "owner"  # a publishing member of the listing's organisation
 REVIEWER = "reviewer"  # an official whose region covers the listing, or an admin
 
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    label: str
-    party: str
-    reason_required: bool = False
-
-
 ACTIONS = {
-    "submit": Action("submit", "提交审核", OWNER),
-    "recall": Action("recall", "撤回审核", OWNER),
-    "approve": Action("approve", "审核通过", REVIEWER),
-    "return": Action("return", "退回修改", REVIEWER, reason_required=True),
-    "withdraw": Action("withdraw", "下架", OWNER),
-    "take_down": Action("take_down", "强制下架", REVIEWER, reason_required=True),
-    "revise": Action("revise", "修改后重新提交", OWNER),
+    "submit": Action("submit", "提交审核", (OWNER,)),
+    "recall": Action("recall", "撤回审核", (OWNER,)),
+    "approve": Action("approve", "审核通过", (REVIEWER,)),
+    "return": Action("return", "退回修改", (REVIEWER,), reason_required=True),
+    "withdraw": Action("withdraw", "下架", (OWNER,)),
+    "take_down": Action("take_down", "强制下架", (REVIEWER,), reason_required=True),
+    "revise": Action("revise", "修改后重新提交", (OWNER,)),
 }
 
 TRANSITIONS = {
@@ -41,11 +31,10 @@ TRANSITIONS = {
 # States in which the owner may edit the content in place.
 EDITABLE_STATES = (S.DRAFT, S.RETURNED, S.WITHDRAWN, S.PENDING, S.PUBLISHED)
 
-
-def next_state(state: str, action: str) -> str | None:
-    return TRANSITIONS.get((state, action))
+WORKFLOW = Workflow(ACTIONS, TRANSITIONS)
+next_state = WORKFLOW.next_state
 
 
 def available_actions(state: str, party: str) -> list[Action]:
     """Buttons to show: actions allowed from `state` for `party` (edits excluded)."""
-    return [ACTIONS[a] for (s, a) in TRANSITIONS if s == state and ACTIONS[a].party == party and a != "revise"]
+    return [a for a in WORKFLOW.available(state, party) if a.name != "revise"]

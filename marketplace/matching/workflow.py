@@ -3,8 +3,7 @@
 已推荐 → 已对接 (both parties accepted) → 洽谈中 → 已签约 / 未成交. Either party may
 decline at any open step; the broker may close a deal as 未成交. Both need a reason.
 """
-from dataclasses import dataclass
-
+from marketplace.state_machine import Action, Workflow
 from models import MatchStatus as S
 
 BROKER = "broker"  # the match's own broker
@@ -13,56 +12,37 @@ RESULT_SIDE = "result_side"  # a publishing member of the result's organisation
 PARTIES = (NEED_SIDE, RESULT_SIDE)
 EVERYONE = (BROKER,) + PARTIES
 
-
-@dataclass(frozen=True)
-class Action:
-    """One pipeline step as offered to the user."""
-
-    name: str
-    label: str
-    reason_required: bool = False
-    style: str = "primary"
-
-
 ACTIONS = {
-    "propose": Action("propose", "推荐对接"),
-    "answer": Action("answer", "直接响应需求"),
-    "accept": Action("accept", "接受对接", style="success"),
-    "decline": Action("decline", "拒绝/退出", reason_required=True, style="outline-danger"),
-    "start_talks": Action("start_talks", "进入洽谈"),
-    "sign": Action("sign", "确认已签约", style="success"),
-    "close": Action("close", "标记未成交", reason_required=True, style="outline-secondary"),
+    "propose": Action("propose", "推荐对接", (BROKER,)),
+    "answer": Action("answer", "直接响应需求", (RESULT_SIDE,)),
+    "accept": Action("accept", "接受对接", PARTIES, style="success"),
+    "decline": Action("decline", "拒绝/退出", PARTIES, reason_required=True, style="outline-danger"),
+    "start_talks": Action("start_talks", "进入洽谈", EVERYONE),
+    "sign": Action("sign", "确认已签约", EVERYONE, style="success"),
+    "close": Action("close", "标记未成交", (BROKER,), reason_required=True, style="outline-secondary"),
 }
 
-# (state, action) → (next state, parties allowed). None is "no match yet".
+# (state, action) → next state; who may act is on the action. None is "no match yet".
 TRANSITIONS = {
-    (None, "propose"): (S.PROPOSED, (BROKER,)),
-    (None, "answer"): (S.PROPOSED, (RESULT_SIDE,)),
+    (None, "propose"): S.PROPOSED,
+    (None, "answer"): S.PROPOSED,
     # Each side accepts once; the match becomes 已对接 when both have (see services.accept).
-    (S.PROPOSED, "accept"): (S.INTRODUCED, PARTIES),
-    (S.PROPOSED, "decline"): (S.FAILED, PARTIES),
-    (S.PROPOSED, "close"): (S.FAILED, (BROKER,)),
-    (S.INTRODUCED, "start_talks"): (S.NEGOTIATING, EVERYONE),
-    (S.INTRODUCED, "decline"): (S.FAILED, PARTIES),
-    (S.INTRODUCED, "close"): (S.FAILED, (BROKER,)),
-    (S.NEGOTIATING, "sign"): (S.SIGNED, EVERYONE),
-    (S.NEGOTIATING, "decline"): (S.FAILED, PARTIES),
-    (S.NEGOTIATING, "close"): (S.FAILED, (BROKER,)),
+    (S.PROPOSED, "accept"): S.INTRODUCED,
+    (S.PROPOSED, "decline"): S.FAILED,
+    (S.PROPOSED, "close"): S.FAILED,
+    (S.INTRODUCED, "start_talks"): S.NEGOTIATING,
+    (S.INTRODUCED, "decline"): S.FAILED,
+    (S.INTRODUCED, "close"): S.FAILED,
+    (S.NEGOTIATING, "sign"): S.SIGNED,
+    (S.NEGOTIATING, "decline"): S.FAILED,
+    (S.NEGOTIATING, "close"): S.FAILED,
 }
 
-
-def next_state(state: str | None, action: str) -> str | None:
-    """The state after `action`, or None when the action is not allowed from `state`."""
-    entry = TRANSITIONS.get((state, action))
-    return entry[0] if entry else None
-
-
-def allowed_parties(state: str | None, action: str) -> tuple:
-    """Who may take `action` from `state` (empty when nobody may)."""
-    entry = TRANSITIONS.get((state, action))
-    return entry[1] if entry else ()
+WORKFLOW = Workflow(ACTIONS, TRANSITIONS)
+next_state = WORKFLOW.next_state
+allowed_parties = WORKFLOW.allowed_parties
 
 
 def available_actions(state: str, parties: set) -> list[Action]:
     """Buttons for a user acting as `parties` on a match in `state`."""
-    return [ACTIONS[a] for (s, a), (_next, who) in TRANSITIONS.items() if s == state and parties & set(who)]
+    return WORKFLOW.available(state, parties)
