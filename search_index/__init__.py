@@ -73,7 +73,7 @@ def _note_changes(session, _flush_context) -> None:
 
 
 def _sync_after_commit(session) -> None:
-    if session.in_transaction():
+    if session.in_nested_transaction():
         # A SAVEPOINT ended (begin_nested); the changes are not committed until the outer transaction is.
         return
     if not session.info.pop("search_changed", False):

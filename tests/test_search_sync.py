@@ -3,13 +3,14 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from whoosh import index
 
 import search_index
 from search_index import indexer
-from models import db
+from models import Region, db
 from tests import factories as f
 from tests.conftest import POSTGRES_URL, build_app
 
@@ -117,3 +118,19 @@ def test_concurrent_writer_processes_never_lose_a_change(app, tmp_path):
     assert len(indexed_keys(app)) == 32  # every change applied by the writers themselves
     with app.app_context():
         assert search_index.search("result", "并发成果", per_page=50).total == 32
+
+
+def test_savepoint_does_not_sync_before_the_outer_commit(app):
+    """A SAVEPOINT ending inside a transaction that recorded a change must not open the index yet.
+
+    (Syncing there opened a second SQLite connection that waited out the busy timeout.)
+    """
+    with app.app_context():
+        org = f.make_org(name="保存点测试单位")
+        f.make_result(org, title="保存点燃料电池成果")
+        started = time.perf_counter()
+        with db.session.begin_nested():
+            db.session.add(Region(code="999901", name="测试", province_code="990000", province="测试省"))
+        assert time.perf_counter() - started < 2
+        db.session.commit()
+        assert len(search_index.search("result", "保存点燃料电池").ids) == 1
