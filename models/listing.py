@@ -67,7 +67,7 @@ class ListingMixin:
         return relationship("Region", lazy="joined")
 
     @classmethod
-    def common_checks(cls, table: str):
+    def common_checks(cls):
         return (
             CheckConstraint(sql_in("field", TECH_FIELDS), name="field_known"),
             CheckConstraint(sql_in("status", ListingStatus.ALL), name="status_known"),
@@ -95,7 +95,7 @@ class TechResult(ListingMixin, db.Model):
     __tablename__ = "tech_results"
     kind = "result"
     kind_label = "科技成果"
-    __table_args__ = ListingMixin.common_checks("tech_results") + (
+    __table_args__ = ListingMixin.common_checks() + (
         CheckConstraint(sql_in("maturity", MATURITY_LEVELS), name="maturity_known"),
         CheckConstraint("trl IS NULL OR (trl BETWEEN 1 AND 9)", name="trl_range"),
         CheckConstraint(f"price_fen IS NULL OR (price_fen >= 0 AND price_fen <= {MAX_AMOUNT_FEN})", name="price_range"),
@@ -130,7 +130,7 @@ class TechNeed(ListingMixin, db.Model):
     __tablename__ = "tech_needs"
     kind = "need"
     kind_label = "技术需求"
-    __table_args__ = ListingMixin.common_checks("tech_needs") + (
+    __table_args__ = ListingMixin.common_checks() + (
         CheckConstraint(f"budget_fen IS NULL OR (budget_fen >= 0 AND budget_fen <= {MAX_AMOUNT_FEN})",
                         name="budget_range"),
         CheckConstraint(f"bounty_fen IS NULL OR (bounty_fen > 0 AND bounty_fen <= {MAX_AMOUNT_FEN})",

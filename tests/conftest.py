@@ -1,5 +1,4 @@
 """Real app, real database (SQLite file, or PostgreSQL when DATABASE_URL is set), real index dir."""
-import os
 
 import pytest
 from sqlalchemy import text

@@ -3,7 +3,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from marketplace.listings import browse_params, browse_service
 from models import ListingStatus, TechNeed, TechResult, db

@@ -4,7 +4,6 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.contracts import services
 from models import Contract, db
 from tests.contract_helpers import draft, officials, parties, register_path
 from tests.factories import make_user

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.contracts import numbering
 from marketplace.contracts.deadlines import review_due
-from marketplace.contracts.workflow import ACTIONS, EDITABLE, REGISTRAR, SELLER, UNDER_REVIEW, next_state
+from marketplace.contracts.workflow import ACTIONS, EDITABLE, SELLER, UNDER_REVIEW, next_state
 from marketplace.permissions import in_scope, is_member
 from models import Contract, ContractAttachment, ContractEvent, ContractStatus, Organisation, db
 from models.base import utcnow

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field as dc_field
 from marketplace.money import MoneyError, parse_wan
 from models import Region, db
 from models.vocab import MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
+from search_index.query import MAX_QUERY_CHARS as MAX_Q_LENGTH  # the index's own cap
 
-MAX_Q_LENGTH = 100
 MAX_PAGE = 10**6
 SORTS = {
     "result": {"relevance": "相关度", "newest": "最新发布", "price_asc": "价格从低到高", "price_desc": "价格从高到低"},

@@ -2,7 +2,7 @@
 
 Functions flush but never commit; the caller commits once.
 """
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 import search_index
 from marketplace.listings.workflow import ACTIONS, OWNER, REVIEWER, available_actions, next_state
@@ -165,13 +165,6 @@ def select_application(need: TechNeed, application: BountyApplication, actor, co
                  f"选定揭榜单位：{application.organisation.name}" + (f"（{comment}）" if comment else ""))
     search_index.record_change(need)
     db.session.flush()
-
-
-def simple_text_filter(model, q: str):
-    """A plain database match used where the search index is not involved."""
-    like = f"%{q}%"
-    body = model.summary if model is TechResult else model.description
-    return or_(model.title.ilike(like), model.keywords.ilike(like), body.ilike(like))
 
 
 def actions_for(listing, user) -> list:
