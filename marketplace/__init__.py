@@ -7,6 +7,9 @@ from werkzeug.routing import IntegerConverter
 from marketplace.config import Config, environment_overrides
 
 
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
 class BoundedIntConverter(IntegerConverter):
     """`<int:…>` limited to the range of the database's integer keys."""
 
@@ -50,10 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     import search_index
     from marketplace import database
-    from marketplace.extensions import csrf, login_manager
+    from marketplace.extensions import csrf, login_manager, migrate
     from models import db
 
     db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     database.configure_engine(app)
     search_index.init_app(app)
     csrf.init_app(app)

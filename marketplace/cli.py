@@ -1,6 +1,4 @@
 """`flask` commands; each is a thin wrapper over a plain function."""
-import hashlib
-import secrets
 import sys
 
 import click
@@ -8,6 +6,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from marketplace.api.tokens import create_token, revoke_all, revoke_token, user_tokens
 from models import ApiToken, Organisation, User, db
 from models.user import ROLES
 
@@ -22,10 +21,11 @@ contracts_cli = AppGroup("contracts", help="技术合同")
 
 
 def init_db() -> tuple[int, int]:
-    """Create missing tables and load the shipped regions; safe to run twice."""
+    """Bring the schema to the newest migration and load the shipped regions; safe to run twice."""
+    from marketplace.migrations import upgrade_schema
     from marketplace.regions import load_shipped_regions
 
-    db.create_all()
+    upgrade_schema()
     counts = load_shipped_regions()
     db.session.commit()
     return counts
@@ -99,25 +99,62 @@ def users_create_command(username, role, org_name, org_type, region, display_nam
     click.echo(f"已创建用户 {user.username}（{user.role_label}）")
 
 
-def create_token(user: User, name: str = "") -> str:
-    """Issue a bearer token; only its hash is stored."""
-    raw = "tm_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=hashlib.sha256(raw.encode()).hexdigest(), name=name))
-    db.session.flush()
-    return raw
+def _user_or_fail(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"用户不存在：{username}")
+    return user
+
+
+def _moment(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") + " UTC" if value else "—"
 
 
 @tokens_cli.command("create")
 @click.argument("username")
-@click.option("--name", default="cli")
+@click.option("--name", default="cli", help="令牌用途说明（最多 60 字）")
 def tokens_create_command(username, name):
-    """Print a new API bearer token for USERNAME."""
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
-        raise click.ClickException(f"用户不存在：{username}")
-    raw = create_token(user, name)
+    """Print a new API bearer token for USERNAME (shown only this once)."""
+    raw = create_token(_user_or_fail(username), name)
     db.session.commit()
     click.echo(raw)
+
+
+@tokens_cli.command("list")
+@click.argument("username")
+def tokens_list_command(username):
+    """List USERNAME's tokens: id, name, created, last used, revoked."""
+    tokens = user_tokens(_user_or_fail(username))
+    if not tokens:
+        click.echo("该用户没有 API 令牌。")
+        return
+    click.echo("id\t名称\t创建时间\t最近使用\t状态")
+    for token in tokens:
+        state = f"已撤销 {_moment(token.revoked_at)}" if token.revoked_at else "有效"
+        click.echo("\t".join([str(token.id), token.name or "—", _moment(token.created_at),
+                              _moment(token.last_used_at), state]))
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", required=False, type=int)
+@click.option("--all", "all_of", metavar="USERNAME", help="撤销该用户的全部令牌")
+def tokens_revoke_command(token_id, all_of):
+    """Revoke token TOKEN_ID (see `tokens list`), or every token of a user with --all USERNAME."""
+    if (token_id is None) == (all_of is None):
+        raise click.UsageError("请给出 TOKEN_ID，或使用 --all USERNAME（二者选一）。")
+    if all_of is not None:
+        count = revoke_all(_user_or_fail(all_of))
+        db.session.commit()
+        click.echo(f"已撤销 {count} 个令牌。")
+        return
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"令牌不存在：{token_id}")
+    if not revoke_token(token):
+        click.echo(f"令牌 {token_id} 已于 {_moment(token.revoked_at)} 撤销。")
+        return
+    db.session.commit()
+    click.echo(f"已撤销令牌 {token_id}（用户 {token.user.username}）。")
 
 
 @click.command("seed-demo")
@@ -178,7 +215,65 @@ def search_reindex_command():
     click.echo(f"索引已重建：{total} 条。")
 
 
+@search_cli.command("sync")
+@click.option("--wait", default=10.0, show_default=True, help="等待索引锁的秒数")
+def search_sync_command(wait):
+    """Apply the outbox changes this node's index has not seen yet."""
+    from search_index import IndexBusy, IndexStale, indexer
+
+    path = indexer.index_dir(current_app)
+    try:
+        result = indexer.sync_counts(current_app, lock_timeout=wait)
+    except IndexBusy:
+        raise click.ClickException(f"索引目录 {path} 正被其他进程写入（等待 {wait:g} 秒仍未释放），请稍后重试。")
+    except IndexStale as exc:
+        raise click.ClickException(f"{exc}\n请运行 flask search reindex 重建本节点的索引。")
+    if result.changes:
+        click.echo(f"已应用 {result.changes} 条变更，更新 {result.touched} 条成果/需求（{path}）。")
+    else:
+        click.echo(f"索引已是最新，没有待应用的变更（{path}）。")
+
+
+@search_cli.command("status")
+def search_status_command():
+    """Show this node's index folder, watermark and pending changes; exit 1 if it needs a rebuild."""
+    import search_index
+
+    info = search_index.status(current_app)
+    documents = "无索引" if info["documents"] is None else f"{info['documents']} 条"
+    marker = f"（已清理到第 {info['marker']} 条）" if info["marker"] else ""
+    click.echo(f"索引目录：{info['path']}")
+    click.echo(f"已应用到：第 {info['upto']} 条变更（其后已应用 {info['seen']} 条，等待中的空号 {info['gaps']} 个）")
+    click.echo(f"数据库变更记录：{info['rows']} 条，最新第 {info['newest'] or 0} 条{marker}")
+    click.echo(f"待应用：{info['pending']} 条")
+    click.echo(f"索引文档：{documents}")
+    if info["problem"]:
+        click.echo(f"状态：需要重建 —— {info['problem']}请运行 flask search reindex。", err=True)
+        raise click.exceptions.Exit(1)
+    if not info["built"] or not info["current_format"]:
+        click.echo("状态：尚未建立索引（或格式已过时），请运行 flask search reindex。", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo("状态：正常" + ("" if not info["pending"] else "（运行 flask search sync 立即应用）"))
+
+
+@search_cli.command("prune")
+@click.option("--keep-days", default=30.0, show_default=True, type=click.FloatRange(min=1),
+              help="保留最近多少天的变更记录")
+def search_prune_command(keep_days):
+    """Delete outbox rows older than --keep-days; nodes behind them must reindex."""
+    import search_index
+
+    deleted, marker = search_index.prune(current_app, keep_days, progress=click.echo)
+    if marker is None:
+        click.echo(f"没有早于 {keep_days:g} 天的变更记录，无需清理。")
+        return
+    click.echo(f"已删除 {deleted} 条变更记录：第 {marker} 条及以前的记录已清理（第 {marker} 条留作清理标记）。"
+               f"尚未应用到第 {marker} 条的节点须运行 flask search reindex。")
+
+
 def register(app: Flask) -> None:
+    from marketplace.backup.cli import backup_cli
+
     for command in (init_db_command, seed_demo_command, regions_cli, users_cli, tokens_cli, listings_cli,
-                    search_cli, contracts_cli):
+                    search_cli, contracts_cli, backup_cli):
         app.cli.add_command(command)

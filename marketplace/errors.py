@@ -1,5 +1,5 @@
 """Error pages (HTML) and JSON errors for the API; never a bare 500 page."""
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -37,7 +37,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc):
         description = exc.description if exc.description and exc.description != type(exc).description else None
-        return error_response(exc.code or 500, description, exc.name.lower().replace(" ", "_"))
+        response = make_response(error_response(exc.code or 500, description, exc.name.lower().replace(" ", "_")))
+        if getattr(exc, "valid_methods", None):  # 405 must say which methods the URL accepts
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def unhandled(exc):

@@ -17,4 +17,5 @@ class SearchChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
     listing_id: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed for `flask search prune`, which deletes the old end of the log.
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

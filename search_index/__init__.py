@@ -6,7 +6,7 @@ The database is the source of truth: listing changes are written to the
 process). `flask search reindex` rebuilds everything.
 
 Public interface: record_change, init_app, sync, rebuild, search, add_words,
-SearchResults, SearchError.
+status, prune, SearchResults, SearchError, IndexBusy, IndexStale.
 
 Settings: SEARCH_INDEX_DIR; SEARCH_AUTO_SYNC (apply the outbox after each commit,
 default on); SEARCH_CATCH_UP_SECONDS (how often a searching process checks the
@@ -17,18 +17,23 @@ SEARCH_PRELOAD (load jieba at start-up so gunicorn --preload workers share it).
 import logging
 import os
 import time
+from contextlib import nullcontext
+from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, select
 
 from models import ListingStatus, SearchChange, TechNeed, TechResult, db
-from search_index import analysis, dictionary, indexer, searchers
+from models.base import utcnow
+from search_index import analysis, dictionary, indexer, outbox, searchers
 from search_index.filters import SearchError, facet_counts, parse_filters
 from search_index.highlight import snippet
+from search_index.indexer import IndexBusy
+from search_index.outbox import IndexStale
 from search_index.query import MAX_RESULT_WINDOW, SearchResults, SearchTimeout, relevance_ranking, run_query, validate
 
 __all__ = ["record_change", "init_app", "sync", "rebuild", "search", "ranked_ids", "highlight", "add_words",
-           "SearchResults", "SearchError", "SearchTimeout"]
+           "status", "prune", "SearchResults", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale"]
 
 log = logging.getLogger(__name__)
 MODELS = {"result": TechResult, "need": TechNeed}
@@ -83,6 +88,8 @@ def _sync_after_commit(session) -> None:
         return
     try:
         indexer.sync(app, lock_timeout=5.0)
+    except IndexStale as exc:
+        log.error("search index needs `flask search reindex`: %s", exc)
     except Exception:  # the outbox keeps the change; the next sync or reindex applies it
         log.warning("search index sync failed; it will catch up later", exc_info=True)
 
@@ -104,6 +111,31 @@ def rebuild(app: Flask, progress=None) -> int:
         return indexer.rebuild(app, progress=progress)
 
 
+def status(app: Flask) -> dict:
+    """This node's index folder against the outbox (see indexer.node_status)."""
+    with _context(app):
+        try:
+            return indexer.node_status(app, db.session)
+        finally:
+            db.session.rollback()
+
+
+def prune(app: Flask, keep_days: float, progress=None) -> tuple[int, int | None]:
+    """Delete outbox changes older than `keep_days`; returns (rows deleted, marker id).
+
+    Index folders that have not applied everything up to the marker must be rebuilt
+    (their sync refuses with IndexStale).
+    """
+    with _context(app):
+        return outbox.prune(db.session, utcnow() - timedelta(days=keep_days), progress)
+
+
+def _context(app: Flask):
+    if has_app_context() and current_app._get_current_object() is app:
+        return nullcontext()
+    return app.app_context()
+
+
 def add_words(words) -> list[str]:
     """Add words to the admins' domain dictionary (takes effect for queries at once; reindex for documents)."""
     return dictionary.add_words(words)
@@ -120,6 +152,8 @@ def catch_up(app: Flask) -> None:
         # The caller's session: a second SQLite transaction here could wait on the caller's own lock.
         if indexer.pending(app, db.session) or not os.path.exists(os.path.join(path, indexer.STATE_FILE)):
             indexer.sync(app, lock_timeout=1.0, session=db.session)
+    except IndexStale as exc:
+        log.error("search index needs `flask search reindex`: %s", exc)
     except Exception:
         log.warning("search index catch-up failed", exc_info=True)
 

@@ -7,13 +7,19 @@ Progress is kept in `sync_state.json` next to the index:
 * ``upto``: every change id up to here has been applied (or was a gap that
   stayed empty for GAP_TIMEOUT seconds: a rolled-back transaction);
 * ``seen``: ids above ``upto`` already applied (a later transaction committed first);
-* ``gaps``: ids above ``upto`` not yet visible, with when they were first noticed.
+* ``gaps``: ids above ``upto`` not yet visible, with when they were first noticed;
+* ``anchor``: id and time of the highest change id applied (see `search_index.outbox`).
+
+Before applying anything, sync checks that the outbox still continues the history
+this folder followed (not pruned past its watermark, not restored from a backup)
+and raises `IndexStale` otherwise: only `rebuild` can repair that.
 """
 import fcntl
 import json
 import os
 import time
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +27,7 @@ from whoosh import index, writing
 
 from models import SearchChange, db
 from search_index.analysis import jieba_module
+from search_index.outbox import IndexStale, anchor_of, check_history, check_pruned, is_marker
 from search_index.schema import SCHEMA_VERSION, build_schema, document_for, listing_rows
 
 STATE_FILE = "sync_state.json"
@@ -32,6 +39,12 @@ BATCH = 2000
 
 class IndexBusy(Exception):
     """Another process held the index lock for too long."""
+
+
+class SyncResult(NamedTuple):
+    changes: int  # outbox rows applied
+    touched: int  # listings re-read and indexed or removed
+
 
 
 def index_dir(app) -> str:
@@ -97,7 +110,7 @@ def advance(state: dict, applied_ids, now: float) -> dict:
     for gid in range(upto + 1, top):
         if gid not in seen:
             gaps.setdefault(gid, now)
-    return {"upto": upto, "seen": sorted(i for i in seen if i > upto),
+    return {**state, "upto": upto, "seen": sorted(i for i in seen if i > upto),
             "gaps": {str(k): v for k, v in gaps.items() if k > upto}, "version": SCHEMA_VERSION}
 
 
@@ -112,16 +125,26 @@ def open_index(path: str, create: bool = True):
 
 
 def pending(app, session) -> bool:
-    """Whether the outbox holds changes the index has not applied yet."""
+    """Whether sync has work: outbox changes not applied yet, or a changed history to refuse."""
     state = read_state(index_dir(app))
     newest = session.scalar(select(func.max(SearchChange.id)))
-    if newest is None:
-        return False
-    return newest > state["upto"] and (newest not in set(state["seen"]) or bool(state["gaps"]))
+    if newest is not None and newest > state["upto"] and (
+            newest not in set(state["seen"]) or bool(state["gaps"])):
+        return True
+    try:
+        check_history(state, session)  # one lookup by primary key
+    except IndexStale:
+        return True  # the database was restored or replaced: let sync say so
+    return False
 
 
 def sync(app, lock_timeout: float = 10.0, session=None) -> int:
-    """Apply outbox changes not yet in the index; returns how many listings were touched.
+    """Apply outbox changes not yet in the index; returns how many listings were touched."""
+    return sync_counts(app, lock_timeout, session).touched
+
+
+def sync_counts(app, lock_timeout: float = 10.0, session=None) -> SyncResult:
+    """Apply outbox changes not yet in the index; raises IndexBusy or IndexStale.
 
     Reads with `session` when given (the caller's transaction), else with a short
     transaction of its own.
@@ -137,23 +160,26 @@ def sync(app, lock_timeout: float = 10.0, session=None) -> int:
             return touched
 
 
-def _sync_locked(path: str, session) -> int:
+def _sync_locked(path: str, session) -> SyncResult:
     ix = open_index(path)
     state = read_state(path)
     if state.get("version") != SCHEMA_VERSION:
         state = {"upto": 0, "seen": [], "gaps": {}, "version": SCHEMA_VERSION}
+    check_history(state, session)
     seen = set(state["seen"])
     changes = session.execute(
-        select(SearchChange.id, SearchChange.kind, SearchChange.listing_id)
+        select(SearchChange.id, SearchChange.kind, SearchChange.listing_id, SearchChange.at)
         .where(SearchChange.id > state["upto"]).order_by(SearchChange.id)).all()
+    check_pruned(state, changes)
     new = [c for c in changes if c.id not in seen]
     if not new:
         if state["gaps"] or not os.path.exists(os.path.join(path, STATE_FILE)):
             write_state(path, advance(state, [], time.time()))
-        return 0
+        return SyncResult(0, 0)
     targets = {}
     for change in new:
-        targets.setdefault(change.kind, set()).add(change.listing_id)
+        if not is_marker(change):
+            targets.setdefault(change.kind, set()).add(change.listing_id)
     writer = ix.writer(timeout=WRITER_TIMEOUT, delay=0.05)
     try:
         touched = _apply(writer, session, targets)
@@ -161,8 +187,10 @@ def _sync_locked(path: str, session) -> int:
         writer.cancel()
         raise
     writer.commit()
+    if not state.get("anchor") or new[-1].id > state["anchor"]["id"]:  # a late gap does not move it back
+        state["anchor"] = anchor_of(new[-1])
     write_state(path, advance(state, [c.id for c in new], time.time()))
-    return touched
+    return SyncResult(len(new), touched)
 
 
 def _apply(writer, session, targets: dict) -> int:
@@ -188,7 +216,8 @@ def rebuild(app, progress=None, procs: int | None = None) -> int:
     session = db.session  # short transactions below, committed between batches
     with sync_lock(path, 600.0):
         # Read the outbox first: every change visible now is reflected in the rows read after it.
-        change_ids = session.scalars(select(SearchChange.id)).all()
+        changes = session.execute(select(SearchChange.id, SearchChange.listing_id, SearchChange.at)
+                                  .order_by(SearchChange.id)).all()
         session.commit()
         if index.exists_in(path) and read_state(path).get("version") == SCHEMA_VERSION:
             ix = index.open_dir(path)
@@ -216,6 +245,40 @@ def rebuild(app, progress=None, procs: int | None = None) -> int:
             raise
         say("正在写入索引…")
         writer.commit(mergetype=writing.CLEAR)
-        fresh = {"upto": 0, "seen": [], "gaps": {}, "version": SCHEMA_VERSION}
-        write_state(path, advance(fresh, change_ids, time.time()))
+        # Ids below a prune marker are gone for good: the rows just read reflect them.
+        floor = changes[0].id - 1 if changes and is_marker(changes[0]) else 0
+        fresh = {"upto": floor, "seen": [], "gaps": {}, "version": SCHEMA_VERSION,
+                 "anchor": anchor_of(changes[-1]) if changes else None}
+        write_state(path, advance(fresh, [c.id for c in changes], time.time()))
     return total
+
+
+def node_status(app, session) -> dict:
+    """This folder's progress next to the outbox: watermark, pending changes, documents, health.
+
+    ``problem`` is None when a sync can bring the folder up to date, else why only a rebuild can.
+    """
+    path = index_dir(app)
+    state = read_state(path)
+    oldest, newest, rows = session.execute(
+        select(func.min(SearchChange.id), func.max(SearchChange.id), func.count(SearchChange.id))).one()
+    first = session.execute(select(SearchChange.listing_id).where(SearchChange.id == oldest)).first()
+    above = session.execute(select(SearchChange.id, SearchChange.listing_id)
+                            .where(SearchChange.id > state["upto"]).order_by(SearchChange.id)).all()
+    seen = set(state["seen"])
+    problem = None
+    try:
+        check_history(state, session)
+        check_pruned(state, above)
+    except IndexStale as exc:
+        problem = str(exc)
+    ix = open_index(path, create=False)
+    return {
+        "path": os.path.abspath(path), "built": os.path.exists(os.path.join(path, STATE_FILE)),
+        "current_format": state.get("version") == SCHEMA_VERSION,
+        "upto": state["upto"], "seen": len(seen), "gaps": len(state["gaps"]),
+        "oldest": oldest, "newest": newest, "rows": rows,
+        "marker": oldest if first is not None and is_marker(first) else None,
+        "pending": sum(1 for row in above if row.id not in seen and not is_marker(row)),
+        "documents": ix.doc_count() if ix is not None else None, "problem": problem,
+    }

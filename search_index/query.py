@@ -172,8 +172,10 @@ def rank_by_relevance(searcher, table, units: list[str], docs: list[int], limit:
                 weight = boost * _idf(len(posting), total)
                 for docnum in hits:
                     scores[docnum] += weight
-    published = table.column("published")
-    top = heapq.nlargest(limit, scores, key=lambda d: (scores[d], published[d]))
+    published, ids = table.column("published"), table.column("listing_id")
+    # The listing id breaks ties, not the document number: nodes whose index folders have
+    # different histories (see search_index.outbox) must still rank alike.
+    top = heapq.nlargest(limit, scores, key=lambda d: (scores[d], published[d], ids[d]))
     return [(d, scores[d]) for d in top]
 
 

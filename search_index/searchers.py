@@ -1,15 +1,19 @@
 """One searcher per process and index folder, refreshed cheaply, plus its facet table."""
 import threading
+import time
 from collections import OrderedDict
 
 from whoosh import index
+from whoosh.reading import ReaderClosed
 
 from search_index.schema import unpack_facets
 
 MAX_OPEN = 4  # tests open many index folders in one process; close the oldest
+OPEN_RETRIES = 10
 
 _lock = threading.RLock()
 _searchers: "OrderedDict[str, object]" = OrderedDict()
+_indexes: dict[str, object] = {}
 _segment_tables: dict[tuple, list] = {}
 
 
@@ -19,20 +23,47 @@ def lock():
 
 
 def current(path: str):
-    """The up-to-date searcher for `path`, or None when no index exists yet."""
+    """The up-to-date searcher for `path`, or None when no index exists yet.
+
+    A changed index gets a new searcher from the same FileIndex, not Whoosh's
+    `Searcher.refresh()`: in Whoosh 2.7.4 a refresh that meets a segment file
+    another process's merge just deleted closes the old readers twice
+    (ReaderClosed), and every later refresh of that searcher fails the same way.
+    `FileIndex.searcher()` retries such a file itself. (Refresh reuses no reader.)
+    """
     searcher = _searchers.get(path)
-    if searcher is None:
-        if not index.exists_in(path):
-            return None
-        searcher = index.open_dir(path).searcher()
-    else:
-        searcher = searcher.refresh()
-    _searchers[path] = searcher
-    _searchers.move_to_end(path)
+    if searcher is not None and searcher.up_to_date():
+        _searchers.move_to_end(path)
+        return searcher
+    if searcher is not None:
+        _close(_searchers.pop(path))
+    ix = _indexes.get(path) or _open(path)
+    if ix is None:
+        return None
+    searcher = ix.searcher()
+    _indexes[path], _searchers[path] = ix, searcher
     while len(_searchers) > MAX_OPEN:
-        _old_path, old = _searchers.popitem(last=False)
-        old.close()
+        old_path, old = _searchers.popitem(last=False)
+        _indexes.pop(old_path, None)
+        _close(old)
     return searcher
+
+
+def _open(path: str):
+    """The index in `path` (None if there is none); retried when a commit replaces the TOC being read."""
+    for _attempt in range(OPEN_RETRIES):
+        try:
+            return index.open_dir(path) if index.exists_in(path) else None
+        except FileNotFoundError:
+            time.sleep(0.05)
+    return index.open_dir(path) if index.exists_in(path) else None
+
+
+def _close(searcher) -> None:
+    try:
+        searcher.close()
+    except ReaderClosed:  # already closed by a failed open; nothing left to release
+        pass
 
 
 class FacetTable:

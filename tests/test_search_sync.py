@@ -134,3 +134,38 @@ def test_savepoint_does_not_sync_before_the_outer_commit(app):
         assert time.perf_counter() - started < 2
         db.session.commit()
         assert len(search_index.search("result", "保存点燃料电池").ids) == 1
+
+
+def test_a_segment_file_vanishing_while_the_searcher_reopens_is_retried(app, ctx, monkeypatch):
+    # Another process's merge can delete a segment file just as this worker opens it. Whoosh
+    # 2.7.4's Searcher.refresh() then closes its old readers twice (ReaderClosed) and that
+    # worker's searcher stays broken; the per-process searcher must retry and recover.
+    from whoosh import reading
+
+    from search_index import searchers
+
+    org = f.make_org()
+    first = f.make_result(org, title="高性能燃料电池铂基催化剂").id
+    db.session.commit()
+    path = app.config["SEARCH_INDEX_DIR"]
+    with searchers.lock():
+        assert searchers.current(path) is not None
+    second = f.make_result(org, title="燃料电池双极板涂层").id
+    db.session.commit()
+
+    real_init = reading.SegmentReader.__init__
+    failures = []
+
+    def vanish_once(self, *args, **kwargs):
+        if not failures:
+            failures.append(True)
+            raise FileNotFoundError("segment merged away")
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(reading.SegmentReader, "__init__", vanish_once)
+    assert set(search_index.search("result", "燃料电池").ids) == {first, second}
+    assert failures == [True]
+    monkeypatch.undo()
+    third = f.make_result(org, title="燃料电池电堆测试平台").id
+    db.session.commit()
+    assert set(search_index.search("result", "燃料电池").ids) == {first, second, third}

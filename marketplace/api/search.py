@@ -24,7 +24,8 @@ def search():
         "region_code": item.region_code, "field": item.field, "score": found.scores.get(item.id, 0.0),
         "highlight": str(found.highlights.get(item.id, "")),
     } for item in found.items]
-    return jsonify({"total": found.total, "page": found.page, "per_page": found.per_page, "items": items,
+    return jsonify({"total": found.total, "page": found.page, "per_page": found.per_page, "pages": found.pages,
+                    "items": items,
                     "facets": {name: [[value, count] for value, count in pairs]
                                for name, pairs in found.facets.items()},
                     "notice": found.notice})

@@ -1,8 +1,9 @@
-"""JSON API v1: index and published listings."""
-from flask import jsonify
+"""JSON API v1: index, the OpenAPI document, listings by id and the token's user."""
+from flask import jsonify, url_for
 
 from marketplace.api import bp
 from marketplace.api.auth import token_required, token_user
+from marketplace.api.openapi import build_spec
 from marketplace.api.serializers import need_json, result_json
 from marketplace.errors import error_response
 from marketplace.extensions import csrf
@@ -15,7 +16,13 @@ csrf.exempt(bp)
 @bp.route("/")
 def root():
     """API index."""
-    return jsonify({"name": "技术市场 API", "version": 1})
+    return jsonify({"name": "技术市场 API", "version": 1, "openapi": url_for("api.openapi")})
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of every call under /api/v1."""
+    return jsonify(build_spec())
 
 
 def _listing_or_error(model, listing_id: int):

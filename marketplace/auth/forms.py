@@ -147,3 +147,10 @@ class ChangePasswordForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A POST button: only the CSRF token."""
+
+
+class TokenForm(FlaskForm):
+    """Name a new API token (what it is for)."""
+
+    name = StringField("用途", filters=[strip], validators=[
+        required("请填写令牌用途，如“数据同步脚本”。"), Length(max=60, message="用途不能超过 60 个字符。")])

@@ -7,7 +7,7 @@ import os
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.contracts import numbering
@@ -218,7 +218,12 @@ def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> Cont
 
 def contracts_for(user, status: str | None = None) -> list[Contract]:
     """Contracts a user works on: an official's region, or the user's side / brokered deals."""
-    stmt = select(Contract).order_by(Contract.updated_at.desc()).limit(500)
+    return db.session.scalars(contracts_select(user, status).limit(500)).all()
+
+
+def contracts_select(user, status: str | None = None):
+    """The query behind contracts_for, newest change first (the API pages through it)."""
+    stmt = select(Contract).order_by(Contract.updated_at.desc(), Contract.id.desc())
     if status:
         stmt = stmt.where(Contract.status == status)
     if user.role == "official":
@@ -228,10 +233,12 @@ def contracts_for(user, status: str | None = None) -> list[Contract]:
                           Contract.status != ContractStatus.DRAFT)
     elif user.role == "broker":
         stmt = stmt.where(Contract.broker_id == user.id)
-    else:
+    elif user.role in ("institute", "enterprise"):
         org = user.organisation_id or -1
         stmt = stmt.where((Contract.seller_org_id == org) | (Contract.buyer_org_id == org))
-    return db.session.scalars(stmt).all()
+    else:  # the same rule as can_view: nobody else sees contracts
+        stmt = stmt.where(false())
+    return stmt
 
 
 def resolve_parties(user, seller_name: str, buyer_name: str) -> tuple[Organisation, Organisation | None]:

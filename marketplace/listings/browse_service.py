@@ -179,6 +179,12 @@ def browse(kind: str, params: BrowseParams) -> BrowsePage:
                       facets=facet_counts(params, text), highlights=highlights)
 
 
+def filtered_select(params: BrowseParams):
+    """Published listings matching the filters of `params` (no text query), in its order: for the API's lists."""
+    model = MODELS[params.kind]
+    return select(model).where(*_conditions(params, None)).order_by(*_order(params, None))
+
+
 def province_names() -> dict[str, str]:
     """Province code → name, for facet labels."""
     rows = db.session.execute(select(Region.code, Region.name).where(Region.code == Region.province_code))

@@ -1,0 +1,172 @@
+"""JSON API: file, edit, list and move technology contracts, with the site's rules.
+
+Same form (ContractForm), services and checks as marketplace/contracts/views.py;
+every step goes through the registration workflow and is kept in its history.
+"""
+from flask import jsonify, request, url_for
+
+from marketplace.api import bp
+from marketplace.api.auth import token_required, token_user
+from marketplace.api.pagination import paged_json
+from marketplace.api.payload import (
+    ApiError, Key, check_form, current_input, formdata, idempotency_key, invalid, read_json_object, take_flag,
+)
+from marketplace.api.serializers import contract_json
+from marketplace.contracts import services
+from marketplace.contracts.forms import ContractForm, DecisionForm
+from marketplace.contracts.services import ContractError
+from marketplace.contracts.workflow import ACTIONS, SELLER
+from models import CONTRACT_STATUS_LABELS, Contract, ContractEvent, db
+from models.contract import DEDUCTION_KINDS, REFUSAL_REASONS
+
+NO_CSRF = {"csrf": False}  # bearer tokens, not cookies: there is no cross-site request to forge
+FILERS = ("institute", "enterprise", "broker")
+CONTENT_KEYS = {
+    "contract_type": Key("contract_type"), "subtype": Key("subtype"), "title": Key("title"),
+    "contract_no": Key("contract_no"), "tech_field": Key("tech_field"), "ip_types": Key("ip_types", "list"),
+    "signed_on": Key("signed_on"), "valid_from": Key("valid_from"), "valid_until": Key("valid_until"),
+    "contract_amount": Key("contract_amount", "yuan"),
+    **{f"deductions.{kind}": Key(f"deduct_{kind}", "yuan") for kind, _ in DEDUCTION_KINDS},
+}
+PARTY_KEYS = {"seller_name": Key("seller_name"), "buyer_name": Key("buyer_name"), "buyer_type": Key("buyer_type"),
+              "buyer_region": Key("buyer_region")}
+FILING_KEYS = {**CONTENT_KEYS, **PARTY_KEYS}
+DECISION_KEYS = {"action": Key("action"), "comment": Key("comment"), "refusal_reason": Key("refusal_reason")}
+
+
+def _flatten(body: dict) -> dict:
+    """{"deductions": {"equipment": "1.00"}} → {"deductions.equipment": "1.00"}; 422 for a malformed object."""
+    deductions = body.pop("deductions", None)
+    if deductions is None:
+        return body
+    if not isinstance(deductions, dict):
+        raise invalid({"deductions": ["应为对象，如 {\"equipment\": \"1000.00\"}。"]})
+    return {**body, **{f"deductions.{kind}": value for kind, value in deductions.items()}}
+
+
+def _visible(contract_id: int) -> Contract:
+    contract = db.session.get(Contract, contract_id)
+    if contract is None or not services.can_view(token_user(), contract):
+        raise ApiError(404, "not_found", "未找到该合同。")
+    return contract
+
+
+def _was_just_created(contract: Contract) -> bool:
+    # create_contract returns the existing row when a concurrent request with the same key won;
+    # only a contract created in this request has its "create" history row still pending.
+    return any(isinstance(obj, ContractEvent) and obj.contract_id == contract.id for obj in db.session.new)
+
+
+def _replay(contract: Contract, user):
+    """A retried filing: the first request's contract, if it was this user's."""
+    if contract.created_by_id != user.id or not services.can_view(user, contract):
+        raise ApiError(409, "idempotency_key_reused", "该幂等键已用于另一份合同申报，请换用新的键。")
+    return jsonify(contract_json(contract, with_events=True)), 200
+
+
+@bp.route("/contracts", methods=["POST"])
+@token_required(*FILERS)
+def file_contract():
+    """Create a contract draft as the seller side or its broker; `"submit": true` also files it (提交申报)."""
+    user = token_user()
+    body = read_json_object()
+    key = idempotency_key(body)
+    if key and (existing := services.find_by_key(key)) is not None:
+        return _replay(existing, user)
+    submit = take_flag(body, "submit")
+    data = formdata(_flatten(body), FILING_KEYS)
+    if key:
+        data["idempotency_key"] = key
+    form = ContractForm(formdata=data, meta=NO_CSRF)
+    check_form(form, FILING_KEYS)
+    try:
+        seller, buyer = services.resolve_parties(user, form.seller_name.data, form.buyer_name.data)
+    except ContractError as exc:
+        raise ApiError(422, "bad_parties", str(exc)) from None
+    amount, deductions = form.amounts()
+    try:
+        contract = services.create_contract(seller, buyer, user, form.contract_data(), amount, deductions,
+                                            form.idempotency_key.data, form.buyer_details())
+        if not _was_just_created(contract):
+            db.session.rollback()
+            return _replay(contract, user)
+        if user.role == "broker":
+            contract.broker_id = user.id
+        if submit:
+            services.transition(contract, "file", user)
+    except ContractError as exc:
+        db.session.rollback()
+        raise ApiError(409, "conflict", str(exc)) from None
+    db.session.commit()
+    location = url_for("api.contract", contract_id=contract.id)
+    return jsonify(contract_json(contract, with_events=True)), 201, {"Location": location}
+
+
+@bp.route("/contracts")
+@token_required()
+def contracts():
+    """The contracts the token's user works on (as on the site's list), newest change first."""
+    status = request.args.get("status", "").strip() or None
+    if status is not None and status not in CONTRACT_STATUS_LABELS:
+        raise ApiError(400, "bad_filter", f"未知的合同状态，可用：{', '.join(CONTRACT_STATUS_LABELS)}。")
+    return jsonify(paged_json(services.contracts_select(token_user(), status), contract_json))
+
+
+@bp.route("/contracts/<int:contract_id>")
+@token_required()
+def contract(contract_id: int):
+    """One contract with its history, for those the site lets see it."""
+    return jsonify(contract_json(_visible(contract_id), with_events=True))
+
+
+@bp.route("/contracts/<int:contract_id>", methods=["PATCH"])
+@token_required()
+def update_contract(contract_id: int):
+    """Edit a draft or a contract returned for correction (seller side only; the parties stay)."""
+    contract, user = _visible(contract_id), token_user()
+    if not services.is_seller_side(user, contract):
+        raise ApiError(403, "forbidden", "只有卖方单位或其经纪人可以修改合同。")
+    body = _flatten(read_json_object())
+    fixed = [name for name in body if name in PARTY_KEYS or name == "idempotency_key"]
+    if fixed:
+        raise invalid({name: ["合同双方在创建时确定，不能修改。"] for name in fixed})
+    if not body:
+        raise invalid({"body": ["没有要修改的字段。"]})
+    shown = ContractForm(formdata=None, obj=contract, meta=NO_CSRF)
+    shown.fill_from(contract)
+    form = ContractForm(formdata=formdata(body, CONTENT_KEYS, current_input(shown)), meta=NO_CSRF)
+    check_form(form, CONTENT_KEYS)
+    try:
+        services.update_draft(contract, user, form.contract_data(), *form.amounts())
+    except ContractError as exc:
+        db.session.rollback()
+        raise ApiError(409, "conflict", str(exc)) from None
+    db.session.commit()
+    return jsonify(contract_json(contract, with_events=True))
+
+
+@bp.route("/contracts/<int:contract_id>/actions", methods=["POST"])
+@token_required()
+def contract_action(contract_id: int):
+    """One registration step: file / withdraw (seller side); accept, return, register … (registrar)."""
+    contract, user = _visible(contract_id), token_user()
+    form = DecisionForm(formdata=formdata(read_json_object(), DECISION_KEYS), meta=NO_CSRF)
+    action = ACTIONS.get(form.action.data or "")
+    if action is None:
+        raise invalid({"action": [f"未知操作，可用：{', '.join(ACTIONS)}。"]})
+    allowed = services.is_seller_side if SELLER in action.parties else services.is_registrar
+    if not allowed(user, contract):
+        raise ApiError(403, "forbidden", f"您无权执行该操作：{action.label}。")
+    check_form(form, DECISION_KEYS)
+    reason = form.refusal_reason.data if action.name == "refuse" else form.comment.data
+    if action.name == "refuse" and reason not in REFUSAL_REASONS:
+        raise invalid({"refusal_reason": [f"不予登记须选择法定理由之一：{'、'.join(REFUSAL_REASONS)}。"]})
+    if action.reason_required and not reason:
+        raise invalid({"comment": [f"{action.label}必须填写原因。"]})
+    try:
+        services.transition(contract, action.name, user, reason)
+    except ContractError as exc:
+        db.session.rollback()
+        raise ApiError(409, "conflict", str(exc)) from None
+    db.session.commit()
+    return jsonify(contract_json(contract, with_events=True))

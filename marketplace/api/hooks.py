@@ -1,0 +1,32 @@
+"""Blueprint-wide behaviour of the JSON API: body size limit, JSON errors, token bookkeeping."""
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from marketplace.api import bp
+from marketplace.api.auth import touch_token
+from marketplace.api.payload import MAX_BODY_BYTES, ApiError, error_json
+from models import db
+
+
+@bp.before_request
+def limit_body_size():
+    """Write calls carry small JSON bodies: refuse anything larger before reading it."""
+    limit = current_app.config.get("API_MAX_BODY_BYTES", MAX_BODY_BYTES)
+    app_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    request.max_content_length = min(limit, app_limit) if app_limit else limit
+
+
+@bp.errorhandler(ApiError)
+def api_error(exc: ApiError):
+    """A refused call → {"error": {"code", "message"[, "fields"]}} with its 4xx status; nothing is kept."""
+    db.session.rollback()
+    return error_json(exc)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    limit = request.max_content_length or 0
+    return error_json(ApiError(413, "payload_too_large", f"请求体过大（上限 {limit // 1024} KB）。"))
+
+
+bp.after_request(touch_token)

@@ -1,0 +1,52 @@
+"""API bearer tokens: issue, list, revoke. Only a SHA-256 of each token is stored.
+
+Functions flush but never commit; the caller commits.
+"""
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from models import ApiToken, User, db
+from models.base import utcnow
+
+TOKEN_PREFIX = "tm_"
+MAX_NAME_LENGTH = 60
+# Active tokens a user may hold when creating them on the account page.
+MAX_ACTIVE_TOKENS = 20
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_token(user: User, name: str = "") -> str:
+    """Issue a bearer token for `user` and return it; it cannot be shown again."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=token_digest(raw), name=(name or "")[:MAX_NAME_LENGTH]))
+    db.session.flush()
+    return raw
+
+
+def user_tokens(user: User) -> list[ApiToken]:
+    """All tokens of `user`, newest first (revoked ones included)."""
+    stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    return db.session.scalars(stmt).all()
+
+
+def active_token_count(user: User) -> int:
+    return sum(token.revoked_at is None for token in user_tokens(user))
+
+
+def revoke_token(token: ApiToken) -> bool:
+    """Revoke one token; False when it was already revoked."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    db.session.flush()
+    return True
+
+
+def revoke_all(user: User) -> int:
+    """Revoke every active token of `user`; returns how many were revoked."""
+    return sum(revoke_token(token) for token in user_tokens(user))

@@ -1,0 +1,230 @@
+"""/api/v1/openapi.json: a valid OpenAPI document that describes every route and every real answer.
+
+The contract test sends real requests through the app — for every documented
+operation, every documented status — and validates each JSON body against the
+schema the document gives for that path, method and status.
+"""
+import json
+import re
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from openapi_spec_validator import validate as validate_spec
+
+from marketplace.api.tokens import create_token
+from models import ListingStatus, Organisation, User, db
+from tests.api_helpers import CONTRACT_BODY, NEED_BODY, RESULT_BODY, auth_for, build_world
+from tests.factories import make_need, make_result
+
+PREFIX = "/api/v1"
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+TOO_LARGE = json.dumps({"summary": "长" * 400_000})
+
+
+@pytest.fixture
+def spec(client):
+    response = client.get(f"{PREFIX}/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    return response.json
+
+
+def documented_schema(spec: dict, template: str, method: str, status: int) -> dict:
+    operation = spec["paths"][template][method]
+    response = operation["responses"].get(str(status))
+    assert response is not None, f"{method.upper()} {template} → {status} is not documented"
+    if "$ref" in response:
+        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return response["content"]["application/json"]["schema"]
+
+
+def check_body(spec: dict, schema: dict, body) -> None:
+    # The schema is validated inside a document that also holds the components its $refs point to.
+    validator = Draft202012Validator({**schema, "components": spec["components"]}, format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    assert not errors, "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+
+
+def test_the_document_is_valid_openapi(spec):
+    validate_spec(spec)
+    assert spec["openapi"].startswith("3.1")
+    scheme = spec["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+
+
+def route_operations(app) -> set[tuple[str, str]]:
+    """(OpenAPI path, method) of every route registered under /api/v1."""
+    operations = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX + "/"):
+            continue
+        template = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule[len(PREFIX):])
+        operations |= {(template, method.lower()) for method in rule.methods - IGNORED_METHODS}
+    return operations
+
+
+def documented_operations(spec) -> set[tuple[str, str]]:
+    return {(path, method) for path, item in spec["paths"].items() for method in item if method != "parameters"}
+
+
+def test_every_route_is_documented_and_nothing_else(app, spec):
+    assert route_operations(app) == documented_operations(spec)
+
+
+def test_every_operation_has_a_summary_and_error_schema(spec):
+    for path, method in documented_operations(spec):
+        operation = spec["paths"][path][method]
+        assert operation["summary"], (path, method)
+        for status, response in operation["responses"].items():
+            if status.startswith("4"):
+                assert response["$ref"].startswith("#/components/responses/"), (path, method, status)
+
+
+@pytest.fixture
+def data(app, client):
+    """A world with a published result and need, a filed contract, and the ids the cases need."""
+    world = build_world(app)
+    with app.app_context():
+        inst_org = db.session.get(Organisation, world["orgs"]["inst"])
+        ent_org = db.session.get(Organisation, world["orgs"]["ent"])
+        inst = db.session.get(User, world["ids"]["inst"])
+        world["result"] = make_result(inst_org, inst, title="燃料电池催化剂").id
+        world["draft_result"] = make_result(inst_org, inst, status=ListingStatus.DRAFT).id
+        world["need"] = make_need(ent_org, None, is_bounty=True).id
+        world["draft_need"] = make_need(ent_org, None, status=ListingStatus.DRAFT).id
+        world["ent_token"] = create_token(db.session.get(User, world["ids"]["ent"]), "x")
+        db.session.commit()
+    filed = client.post(f"{PREFIX}/contracts", json={**CONTRACT_BODY, "submit": True},
+                        headers=auth_for(world, "inst"))
+    world["filed"] = filed.json["id"]
+    world["draft_contract"] = client.post(f"{PREFIX}/contracts", json=CONTRACT_BODY,
+                                          headers=auth_for(world, "inst")).json["id"]
+    return world
+
+
+def cases(w: dict) -> list[tuple]:
+    """(method, OpenAPI path, URL, who, request options, expected status)."""
+    raw = {"data": "{oops", "content_type": "application/json"}
+    form = {"data": "title=x", "content_type": "application/x-www-form-urlencoded"}
+    huge = {"data": TOO_LARGE, "content_type": "application/json"}
+    rows = [
+        ("get", "/", "/", None, {}, 200),
+        ("get", "/openapi.json", "/openapi.json", None, {}, 200),
+        ("get", "/me", "/me", "inst", {}, 200),
+        ("get", "/me", "/me", None, {}, 401),
+        ("get", "/search", "/search?q=燃料电池&per_page=5", None, {}, 200),
+        ("get", "/search", "/search?kind=planet", None, {}, 400),
+        ("get", "/needs/{need_id}/matches", f"/needs/{w['need']}/matches?limit=3", "broker", {}, 200),
+        ("get", "/needs/{need_id}/matches", f"/needs/{w['need']}/matches?limit=0", "broker", {}, 400),
+        ("get", "/needs/{need_id}/matches", f"/needs/{w['need']}/matches", None, {}, 401),
+        ("get", "/needs/{need_id}/matches", f"/needs/{w['need']}/matches", "far", {}, 403),
+        ("get", "/needs/{need_id}/matches", "/needs/999999/matches", "broker", {}, 404),
+        ("get", "/stats/regions", "/stats/regions?parent=530000&from=2026-01-01&to=2026-06-30", None, {}, 200),
+        ("get", "/stats/regions", "/stats/regions?from=2026-13-01", None, {}, 400),
+        ("get", "/stats/breakdown", "/stats/breakdown?region=530100&dim=field", None, {}, 200),
+        ("get", "/stats/breakdown", "/stats/breakdown?dim=colour", None, {}, 400),
+        ("get", "/stats/bulletin", "/stats/bulletin?region=530100", None, {}, 200),
+        ("get", "/stats/bulletin", "/stats/bulletin?region=12", None, {}, 400),
+        # contracts
+        ("get", "/contracts", "/contracts?per_page=1", "inst", {}, 200),
+        ("get", "/contracts", "/contracts?page=0", "inst", {}, 400),
+        ("get", "/contracts", "/contracts", None, {}, 401),
+        ("post", "/contracts", "/contracts", "far", {"json": CONTRACT_BODY, "headers": {"Idempotency-Key": "k1"}}, 201),
+        ("post", "/contracts", "/contracts", "far", {"json": CONTRACT_BODY, "headers": {"Idempotency-Key": "k1"}}, 200),
+        ("post", "/contracts", "/contracts", "inst", {"json": CONTRACT_BODY, "headers": {"Idempotency-Key": "k1"}}, 409),
+        ("post", "/contracts", "/contracts", "inst", raw, 400),
+        ("post", "/contracts", "/contracts", None, {"json": CONTRACT_BODY}, 401),
+        ("post", "/contracts", "/contracts", "official_km", {"json": CONTRACT_BODY}, 403),
+        ("post", "/contracts", "/contracts", "inst", huge, 413),
+        ("post", "/contracts", "/contracts", "inst", form, 415),
+        ("post", "/contracts", "/contracts", "inst", {"json": {**CONTRACT_BODY, "contract_amount": "NaN"}}, 422),
+        ("get", "/contracts/{contract_id}", f"/contracts/{w['filed']}", "official_km", {}, 200),
+        ("get", "/contracts/{contract_id}", f"/contracts/{w['filed']}", None, {}, 401),
+        ("get", "/contracts/{contract_id}", f"/contracts/{w['filed']}", "official_cd", {}, 404),
+    ]
+    draft, filed = f"/contracts/{w['draft_contract']}", f"/contracts/{w['filed']}"
+    rows += [
+        ("patch", "/contracts/{contract_id}", draft, "inst", {"json": {"title": "新名称"}}, 200),
+        ("patch", "/contracts/{contract_id}", draft, "inst", raw, 400),
+        ("patch", "/contracts/{contract_id}", draft, None, {"json": {"title": "x"}}, 401),
+        ("patch", "/contracts/{contract_id}", draft, "ent", {"json": {"title": "x"}}, 403),
+        ("patch", "/contracts/{contract_id}", draft, "far", {"json": {"title": "x"}}, 404),
+        ("patch", "/contracts/{contract_id}", filed, "inst", {"json": {"title": "x"}}, 409),
+        ("patch", "/contracts/{contract_id}", draft, "inst", huge, 413),
+        ("patch", "/contracts/{contract_id}", draft, "inst", form, 415),
+        ("patch", "/contracts/{contract_id}", draft, "inst", {"json": {"signed_on": "昨天"}}, 422),
+        ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "official_km", {"json": {"action": "accept"}}, 200),
+        ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "official_km", raw, 400),
+        ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", None, {"json": {"action": "file"}}, 401),
+        ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "inst", {"json": {"action": "register"}}, 403),
+        ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "far", {"json": {"action": "file"}}, 404),
+        ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "official_km", {"json": {"action": "accept"}}, 409),
+        ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "official_km", huge, 413),
+        ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "official_km", form, 415),
+        ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "official_km", {"json": {"action": "x"}}, 422),
+    ]
+    listing_rows = [("result", "results", RESULT_BODY, "inst", "ent"), ("need", "needs", NEED_BODY, "ent", "inst")]
+    for kind, path, body, owner, other in listing_rows:
+        item, draft_item = w[kind], w[f"draft_{kind}"]
+        one, act = f"/{path}/{{{kind}_id}}", f"/{path}/{{{kind}_id}}/actions"
+        rows += [
+            ("get", f"/{path}", f"/{path}?per_page=1", None, {}, 200),
+            ("get", f"/{path}", f"/{path}?per_page=101", None, {}, 400),
+            ("post", f"/{path}", f"/{path}", owner, {"json": {**body, "submit": True}}, 201),
+            ("post", f"/{path}", f"/{path}", owner, raw, 400),
+            ("post", f"/{path}", f"/{path}", None, {"json": body}, 401),
+            ("post", f"/{path}", f"/{path}", "broker", {"json": body}, 403),
+            ("post", f"/{path}", f"/{path}", owner, huge, 413),
+            ("post", f"/{path}", f"/{path}", owner, form, 415),
+            ("post", f"/{path}", f"/{path}", owner, {"json": {**body, "title": ""}}, 422),
+            ("get", one, f"/{path}/{item}", None, {}, 200),
+            ("get", one, f"/{path}/{draft_item}", other, {}, 404),
+            ("patch", one, f"/{path}/{draft_item}", owner, {"json": {"title": "改名"}}, 200),
+            ("patch", one, f"/{path}/{draft_item}", owner, raw, 400),
+            ("patch", one, f"/{path}/{draft_item}", None, {"json": {"title": "x"}}, 401),
+            ("patch", one, f"/{path}/{item}", other, {"json": {"title": "x"}}, 403),
+            ("patch", one, f"/{path}/{draft_item}", other, {"json": {"title": "x"}}, 404),
+            ("patch", one, f"/{path}/{draft_item}", owner, huge, 413),
+            ("patch", one, f"/{path}/{draft_item}", owner, form, 415),
+            ("patch", one, f"/{path}/{draft_item}", owner, {"json": {"field": "玄学"}}, 422),
+            ("post", act, f"/{path}/{draft_item}/actions", owner, {"json": {"action": "submit"}}, 200),
+            ("post", act, f"/{path}/{draft_item}/actions", owner, raw, 400),
+            ("post", act, f"/{path}/{draft_item}/actions", None, {"json": {"action": "submit"}}, 401),
+            ("post", act, f"/{path}/{draft_item}/actions", owner, {"json": {"action": "approve"}}, 403),
+            ("post", act, f"/{path}/{draft_item}/actions", other, {"json": {"action": "submit"}}, 404),
+            ("post", act, f"/{path}/{draft_item}/actions", owner, {"json": {"action": "submit"}}, 409),
+            ("post", act, f"/{path}/{draft_item}/actions", owner, huge, 413),
+            ("post", act, f"/{path}/{draft_item}/actions", owner, form, 415),
+            ("post", act, f"/{path}/{draft_item}/actions", owner, {"json": {"action": "fly"}}, 422),
+        ]
+    return rows
+
+
+def test_every_documented_answer_matches_its_schema(client, spec, data):
+    seen = set()
+    for method, template, url, who, options, expected in cases(data):
+        headers = {**auth_for(data, who), **options.get("headers", {})}
+        response = client.open(PREFIX + url, method=method.upper(), headers=headers,
+                               **{k: v for k, v in options.items() if k != "headers"})
+        label = f"{method.upper()} {url} as {who}"
+        assert response.status_code == expected, f"{label}: {response.status_code} {response.get_data(as_text=True)[:300]}"
+        assert response.mimetype == "application/json", label
+        try:
+            check_body(spec, documented_schema(spec, template, method, expected), response.json)
+        except AssertionError as exc:
+            raise AssertionError(f"{label} → {expected}: {exc}") from None
+        seen.add((template, method, str(expected)))
+    documented = {(path, method, status) for path, method in documented_operations(spec)
+                  for status in spec["paths"][path][method]["responses"]}
+    assert documented - seen == set(), "documented answers no test produced"
+
+
+@pytest.mark.parametrize("method, url, status", [
+    ("GET", "/nowhere", 404), ("GET", "/results/abc", 404), ("DELETE", "/results/1", 405),
+    ("PUT", "/contracts", 405), ("GET", "/results/99999999999", 404),
+])
+def test_routing_errors_are_json_in_the_error_schema(client, spec, method, url, status):
+    response = client.open(PREFIX + url, method=method)
+    assert response.status_code == status and response.mimetype == "application/json"
+    check_body(spec, {"$ref": "#/components/schemas/Error"}, response.json)
+    if status == 405:
+        assert "GET" in response.headers["Allow"]
