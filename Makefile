@@ -75,6 +75,12 @@ test-postgres: dev-install postgres
 test-browser: dev-install chromium
 	env -u DATABASE_URL $(BIN)/pytest -q -m browser $(PYTEST_ARGS)
 
+# gunicorn + locust on a scratch database for 60 s (bench/load_test.py; locust goes into .venv/locust).
+# make load-test LOAD_TEST_ARGS="--duration 30 --database-url postgresql://postgres@127.0.0.1:5432/bench_load"
+.PHONY: load-test
+load-test: install
+	$(BIN)/python -m bench.load_test $(LOAD_TEST_ARGS)
+
 clean:
 	rm -rf .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
