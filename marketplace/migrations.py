@@ -9,6 +9,7 @@ from models import db
 
 # Databases made by `create_all` before migrations existed hold exactly this revision.
 BASELINE_REVISION = "0001_initial"
+_heads: dict[str, str] = {}
 
 
 def alembic_config():
@@ -18,8 +19,11 @@ def alembic_config():
 
 
 def head_revision() -> str:
-    """The newest revision in `migrations/versions`."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision in `migrations/versions` (read once per process: the files ship with the code)."""
+    directory = current_app.extensions["migrate"].directory
+    if directory not in _heads:
+        _heads[directory] = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return _heads[directory]
 
 
 def current_revision() -> str | None:
