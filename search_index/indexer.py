@@ -245,8 +245,10 @@ def rebuild(app, progress=None, procs: int | None = None) -> int:
             raise
         say("正在写入索引…")
         writer.commit(mergetype=writing.CLEAR)
-        # Ids below a prune marker are gone for good: the rows just read reflect them.
-        floor = changes[0].id - 1 if changes and is_marker(changes[0]) else 0
+        # Ids below a prune marker are gone for good (or about to be, if a prune is still
+        # deleting): the rows just read reflect them.
+        markers = [c.id for c in changes if is_marker(c)]
+        floor = max(markers) - 1 if markers else 0
         fresh = {"upto": floor, "seen": [], "gaps": {}, "version": SCHEMA_VERSION,
                  "anchor": anchor_of(changes[-1]) if changes else None}
         write_state(path, advance(fresh, [c.id for c in changes], time.time()))

@@ -114,6 +114,7 @@ def test_who_may_file(client, world, who, status):
     ({"contract_type": "技术开发"}, "subtype", "委托开发或合作开发"),
     ({"subtype": "技术培训"}, "subtype", "没有此子类型"),
     ({"buyer_region": "999999"}, "buyer_region", "买方地区"),
+    ({"buyer_region": "53\u00000300"}, "buyer_region", "买方地区"),  # PostgreSQL refuses NUL in text
     ({"buyer_type": "外星人"}, "buyer_type", "买方类型"),
     ({"signed_on": "2026-02-30"}, "signed_on", "YYYY-MM-DD"),
     ({"signed_on": "2099-01-01"}, "signed_on", "晚于今天"),

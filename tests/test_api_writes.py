@@ -130,6 +130,7 @@ def test_bad_values_are_422_with_field_messages_and_store_nothing(app, client, w
     ("[" * 100_000, "application/json", 400, "bad_json"),
     (b"\xff\xfe{}", "application/json", 400, "bad_json"),
     ('{"trl": ' + "9" * 5000 + "}", "application/json", 400, "bad_json"),
+    ('{"title": "a\\ud800b"}', "application/json", 400, "bad_json"),  # a lone surrogate is not text
     ("title=x", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
     (json.dumps(RESULT_BODY), "text/plain", 415, "unsupported_media_type"),
     ('{"summary": "' + "长" * 400_000 + '"}', "application/json", 413, "payload_too_large"),

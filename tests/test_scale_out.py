@@ -288,6 +288,29 @@ def test_prune_keeps_recent_changes_and_ids_keep_increasing(app, node_b, monkeyp
     assert indexed(node_b) == indexed(app) == {f"result:{i}" for i in (*old, *recent, *more)}
 
 
+def test_a_reindex_during_a_prune_keeps_following_after_it(app, node_b):
+    # A prune marks its newest row first and then deletes from the oldest id up, in
+    # committed batches. A rebuild that reads the log half-way must still start from the
+    # marker, or the finished prune would later look like changes it missed.
+    ids = make_results(app, [f"储能电池第{i}批" for i in range(6)])
+    with app.app_context():
+        rows = db.session.scalars(select(SearchChange).order_by(SearchChange.id)).all()
+        marker = rows[-2].id
+        db.session.execute(update(SearchChange).where(SearchChange.id == marker)
+                           .values(listing_id=outbox.PRUNE_MARKER))
+        db.session.execute(SearchChange.__table__.delete().where(SearchChange.id <= rows[1].id))
+        db.session.commit()
+    assert cli(node_b, "search", "reindex").exit_code == 0  # reads rows[2:], marker among them
+    with app.app_context():
+        db.session.execute(SearchChange.__table__.delete().where(SearchChange.id < marker))
+        db.session.commit()
+    newer = make_results(app, ["储能电池新批次"])
+    synced = cli(node_b, "search", "sync")
+    assert synced.exit_code == 0, synced.output
+    assert cli(node_b, "search", "status").exit_code == 0
+    assert indexed(node_b) == {f"result:{i}" for i in (*ids, *newer)}
+
+
 def test_a_restored_database_stops_the_other_nodes_until_they_reindex(app, node_b, tmp_path, caplog,
                                                                       schema_rebuilt_after):
     before = make_results(app, ["地热能梯级利用", "地热尾水回灌"])

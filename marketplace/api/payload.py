@@ -57,6 +57,11 @@ def read_json_object() -> dict:
         raise ApiError(400, "bad_json", "请求体不是有效的 JSON（须为 UTF-8 编码，不能含 NaN 或 Infinity）。") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "请求体须为 JSON 对象（{…}）。")
+    try:
+        # A lone surrogate escape ("\ud800") parses but is not text: refuse it here, not in the database.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "bad_json", "请求体含有无效的 Unicode 字符（孤立的代理项 \\uD800–\\uDFFF）。") from None
     return body
 
 

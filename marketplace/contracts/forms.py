@@ -8,7 +8,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from marketplace.listings.forms import (
-    MultiCheckboxField, check_choices, choice_field, clean_line, clean_text, max_length, required,
+    REGION_CODE, MultiCheckboxField, check_choices, choice_field, clean_line, clean_text, max_length, required,
 )
 from marketplace.money import MoneyError, parse_yuan, yuan_str
 from marketplace.regions import region_choices
@@ -101,7 +101,8 @@ class ContractForm(FlaskForm):
             raise ValidationError("请选择买方类型。")
 
     def validate_buyer_region(self, field):
-        if not field.data or db.session.get(Region, field.data) is None:
+        code = field.data or ""
+        if not REGION_CODE.fullmatch(code) or db.session.get(Region, code) is None:
             raise ValidationError("请选择有效的买方地区。")
 
     def validate_signed_on(self, field):
