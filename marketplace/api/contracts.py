@@ -9,7 +9,8 @@ from marketplace.api import bp
 from marketplace.api.auth import token_required, token_user
 from marketplace.api.pagination import paged_json
 from marketplace.api.payload import (
-    ApiError, Key, check_form, current_input, formdata, idempotency_key, invalid, read_json_object, take_flag,
+    ApiError, Key, check_form, conflict_on, current_input, formdata, idempotency_key, invalid, read_json_object,
+    take_flag,
 )
 from marketplace.api.serializers import contract_json
 from marketplace.contracts import services
@@ -84,7 +85,7 @@ def file_contract():
     except ContractError as exc:
         raise ApiError(422, "bad_parties", str(exc)) from None
     amount, deductions = form.amounts()
-    try:
+    with conflict_on(ContractError):
         contract = services.create_contract(seller, buyer, user, form.contract_data(), amount, deductions,
                                             form.idempotency_key.data, form.buyer_details())
         if not _was_just_created(contract):
@@ -94,9 +95,6 @@ def file_contract():
             contract.broker_id = user.id
         if submit:
             services.transition(contract, "file", user)
-    except ContractError as exc:
-        db.session.rollback()
-        raise ApiError(409, "conflict", str(exc)) from None
     db.session.commit()
     location = url_for("api.contract", contract_id=contract.id)
     return jsonify(contract_json(contract, with_events=True)), 201, {"Location": location}
@@ -136,11 +134,8 @@ def update_contract(contract_id: int):
     shown.fill_from(contract)
     form = ContractForm(formdata=formdata(body, CONTENT_KEYS, current_input(shown)), meta=NO_CSRF)
     check_form(form, CONTENT_KEYS)
-    try:
+    with conflict_on(ContractError):
         services.update_draft(contract, user, form.contract_data(), *form.amounts())
-    except ContractError as exc:
-        db.session.rollback()
-        raise ApiError(409, "conflict", str(exc)) from None
     db.session.commit()
     return jsonify(contract_json(contract, with_events=True))
 
@@ -163,10 +158,7 @@ def contract_action(contract_id: int):
         raise invalid({"refusal_reason": [f"不予登记须选择法定理由之一：{'、'.join(REFUSAL_REASONS)}。"]})
     if action.reason_required and not reason:
         raise invalid({"comment": [f"{action.label}必须填写原因。"]})
-    try:
+    with conflict_on(ContractError):
         services.transition(contract, action.name, user, reason)
-    except ContractError as exc:
-        db.session.rollback()
-        raise ApiError(409, "conflict", str(exc)) from None
     db.session.commit()
     return jsonify(contract_json(contract, with_events=True))

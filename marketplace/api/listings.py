@@ -9,7 +9,7 @@ from marketplace.api import bp
 from marketplace.api.auth import token_required, token_user
 from marketplace.api.pagination import paged_json
 from marketplace.api.payload import (
-    ApiError, Key, check_form, current_input, formdata, invalid, read_json_object, take_flag,
+    ApiError, Key, check_form, conflict_on, current_input, formdata, invalid, read_json_object, take_flag,
 )
 from marketplace.api.serializers import listing_json
 from marketplace.listings import services
@@ -124,11 +124,8 @@ def update_listing(kind: str, **path):
     shown.fill_from(listing)
     form = FORMS[kind](formdata=formdata(body, KEYS[kind], current_input(shown)), meta=NO_CSRF, **extra)
     check_form(form, KEYS[kind])
-    try:
+    with conflict_on(WorkflowError):
         services.update_listing(listing, user, form.model_data(), submit=submit)
-    except WorkflowError as exc:
-        db.session.rollback()
-        raise ApiError(409, "conflict", str(exc)) from None
     db.session.commit()
     return jsonify(listing_json(listing))
 
@@ -147,11 +144,8 @@ def listing_action(kind: str, **path):
     check_form(form, ACTION_KEYS)
     if action.reason_required and not form.comment.data:
         raise invalid({"comment": [f"{action.label}必须填写原因。"]})
-    try:
+    with conflict_on(WorkflowError):
         services.transition(listing, action.name, user, form.comment.data)
-    except WorkflowError as exc:
-        db.session.rollback()
-        raise ApiError(409, "conflict", str(exc)) from None
     db.session.commit()
     return jsonify(listing_json(listing))
 

@@ -7,6 +7,7 @@ each value has the right JSON type. Money comes in as yuan decimal strings.
 """
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import jsonify, request
@@ -26,6 +27,15 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+@contextmanager
+def conflict_on(*errors: type[Exception]):
+    """A service refusing the step in the current state (`errors`) → 409; the ApiError handler rolls back."""
+    try:
+        yield
+    except errors as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
 
 
 def error_json(exc: ApiError):
