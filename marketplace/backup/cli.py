@@ -1,4 +1,6 @@
 """`flask backup …` commands: create, verify, restore."""
+from contextlib import contextmanager
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -8,6 +10,15 @@ from marketplace.backup import (
 )
 
 backup_cli = AppGroup("backup", help="数据库与附件的备份和恢复")
+
+
+@contextmanager
+def operator_errors():
+    """A refused backup or restore → the command's error message and exit status 1."""
+    try:
+        yield
+    except BackupError as exc:
+        raise click.ClickException(str(exc))
 
 
 def _size(count: int) -> str:
@@ -34,10 +45,8 @@ def describe(manifest: dict) -> str:
 @click.argument("path", required=False, type=click.Path())
 def backup_create_command(path):
     """Back up the database and uploaded files into one .tar.gz (default: instance/backups/)."""
-    try:
+    with operator_errors():
         report = create_backup(current_app, path, progress=click.echo)
-    except BackupError as exc:
-        raise click.ClickException(str(exc))
     click.echo(f"备份完成：{report.path}（{_size(report.size)}，用时 {report.seconds:.1f} 秒）")
     click.echo(describe(report.manifest))
     missing = report.manifest.get("missing_attachments") or []
@@ -49,10 +58,8 @@ def backup_create_command(path):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def backup_verify_command(path):
     """Check every file in an archive against its manifest and read its database back, without restoring."""
-    try:
+    with operator_errors():
         manifest = verify_backup(current_app, path, progress=click.echo)
-    except BackupError as exc:
-        raise click.ClickException(str(exc))
     click.echo(f"备份文件完好：{path}")
     click.echo(describe(manifest))
 
@@ -63,18 +70,14 @@ def backup_verify_command(path):
 @click.option("--no-reindex", is_flag=True, help="恢复后不重建本节点的检索索引")
 def backup_restore_command(path, yes, no_reindex):
     """Replace the database and files with a backup's (checked first; nothing changes if it is bad)."""
-    try:
+    with operator_errors():
         manifest = read_manifest(path)
-    except BackupError as exc:
-        raise click.ClickException(str(exc))
     click.echo(f"备份文件：{path}")
     click.echo(describe(manifest))
     if not yes:
         click.confirm("恢复将用这份备份覆盖当前数据库（备份之后的所有改动都会丢失），确定继续吗？", abort=True)
-    try:
+    with operator_errors():
         report = restore_backup(current_app, path, progress=click.echo, reindex=not no_reindex)
-    except BackupError as exc:
-        raise click.ClickException(str(exc))
     click.echo(f"恢复完成（用时 {report.seconds:.1f} 秒）：数据库已替换，附件与词典 {report.files} 个文件已放回。")
     if report.upgraded_to:
         click.echo(f"数据库结构已升级到 {report.upgraded_to}。")
