@@ -97,17 +97,13 @@ def _sync_after_commit(session) -> None:
 def sync(app: Flask) -> int:
     """Apply outbox changes the index has not seen yet; returns the number of listings touched."""
     # Read in the caller's session: a second SQLite transaction could wait on the caller's own lock.
-    if has_app_context() and current_app._get_current_object() is app:
-        return indexer.sync(app, session=db.session)
-    with app.app_context():
+    with _context(app):
         return indexer.sync(app, session=db.session)
 
 
 def rebuild(app: Flask, progress=None) -> int:
     """Rebuild the index from the database; returns the number of documents."""
-    if has_app_context() and current_app._get_current_object() is app:
-        return indexer.rebuild(app, progress=progress)
-    with app.app_context():
+    with _context(app):
         return indexer.rebuild(app, progress=progress)
 
 
@@ -131,6 +127,7 @@ def prune(app: Flask, keep_days: float, progress=None) -> tuple[int, int | None]
 
 
 def _context(app: Flask):
+    """`app`'s context: the current one when it is already `app`'s, else a new one."""
     if has_app_context() and current_app._get_current_object() is app:
         return nullcontext()
     return app.app_context()

@@ -46,7 +46,6 @@ class SyncResult(NamedTuple):
     touched: int  # listings re-read and indexed or removed
 
 
-
 def index_dir(app) -> str:
     """The index folder of `app`."""
     return app.config["SEARCH_INDEX_DIR"]
