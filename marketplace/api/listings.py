@@ -4,6 +4,7 @@ Same forms, services and permission checks as the site's listing pages
 (marketplace/listings/views.py); every change is recorded by the workflow.
 """
 from flask import jsonify, request, url_for
+from flask_login import AnonymousUserMixin
 
 from marketplace.api import bp
 from marketplace.api.auth import token_required, token_user
@@ -48,10 +49,10 @@ def _not_found(kind: str) -> ApiError:
     return ApiError(404, "not_found", f"未找到该{KIND_LABELS[kind]}或尚未发布。")
 
 
-def _visible(kind: str, listing_id: int):
-    """The listing if the token's user may see it (as on the site), else 404."""
+def visible_listing(kind: str, listing_id: int):
+    """The listing if the caller (token user or anonymous) may see it, as on the site; else 404."""
     listing = db.session.get(LISTING_MODELS[kind], listing_id)
-    if listing is None or not can_view_listing(token_user(), listing):
+    if listing is None or not can_view_listing(token_user() or AnonymousUserMixin(), listing):
         raise _not_found(kind)
     return listing
 
@@ -86,6 +87,11 @@ def _filter_params(kind: str) -> BrowseParams:
     return params
 
 
+def get_listing(kind: str, **path):
+    """A published listing, or one the token's user may see."""
+    return jsonify(listing_json(visible_listing(kind, path[f"{kind}_id"])))
+
+
 def list_listings(kind: str):
     """Published listings, newest first, filtered like the browse pages, one page at a time."""
     return jsonify(paged_json(filtered_select(_filter_params(kind)), listing_json))
@@ -112,7 +118,7 @@ def create_listing(kind: str):
 @token_required()
 def update_listing(kind: str, **path):
     """Change some fields of the organisation's listing; a published one goes back to review."""
-    listing, user = _visible(kind, path[f"{kind}_id"]), token_user()
+    listing, user = visible_listing(kind, path[f"{kind}_id"]), token_user()
     if not can_edit_listing(user, listing):
         raise ApiError(403, "forbidden", "只有发布单位的成员可以修改。")
     body = read_json_object()
@@ -133,7 +139,7 @@ def update_listing(kind: str, **path):
 @token_required()
 def listing_action(kind: str, **path):
     """One life-cycle step (submit, recall, withdraw; approve, return, take_down for reviewers)."""
-    listing, user = _visible(kind, path[f"{kind}_id"]), token_user()
+    listing, user = visible_listing(kind, path[f"{kind}_id"]), token_user()
     form = ActionForm(formdata=formdata(read_json_object(), ACTION_KEYS), meta=NO_CSRF)
     if form.action.data not in BUTTON_ACTIONS:
         raise invalid({"action": [f"未知操作，可用：{', '.join(sorted(BUTTON_ACTIONS))}。"]})
@@ -154,6 +160,7 @@ def listing_action(kind: str, **path):
 for _kind, _path in KIND_PATHS.items():
     bp.add_url_rule(f"/{_path}", f"{_kind}_list", list_listings, defaults={"kind": _kind})
     bp.add_url_rule(f"/{_path}", f"{_kind}_create", create_listing, methods=["POST"], defaults={"kind": _kind})
+    bp.add_url_rule(f"/{_path}/<int:{_kind}_id>", _kind, get_listing, defaults={"kind": _kind})
     bp.add_url_rule(f"/{_path}/<int:{_kind}_id>", f"{_kind}_update", update_listing, methods=["PATCH"],
                     defaults={"kind": _kind})
     bp.add_url_rule(f"/{_path}/<int:{_kind}_id>/actions", f"{_kind}_action", listing_action, methods=["POST"],
