@@ -28,6 +28,10 @@ class Config:
     LOGIN_WINDOW_SECONDS = 15 * 60
     PER_PAGE = 20
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # argon2id cost of new password hashes (RFC 9106 low-memory profile: 64 MiB, 3 passes).
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 64 * 1024
+    PASSWORD_HASH_PARALLELISM = 4
     # Matching: weight of each factor in the score (any non-negative numbers; they are normalised).
     MATCH_WEIGHTS = {"text": 0.45, "field": 0.15, "region": 0.15, "maturity": 0.10, "price": 0.15}
 

@@ -4,31 +4,54 @@ The schema always comes from the Alembic migrations, as in production: PostgreSQ
 migrated once per session; on SQLite one migrated file is made per session and copied
 for each test (a copy takes ~1 ms, a migration run ~70 ms).
 """
+import os
 import shutil
 
 import pytest
 from sqlalchemy import text
 
+import search_index
 from marketplace import create_app
 from marketplace.cli import init_db
 from marketplace.config import environment_overrides
-from models import db
+from models import Region, db
 from tests import factories
 
 POSTGRES_URL = environment_overrides().get("SQLALCHEMY_DATABASE_URI")
+# The test database need not survive a crash: commits do not wait for the WAL to reach the disk.
+if POSTGRES_URL:
+    POSTGRES_URL += ("&" if "?" in POSTGRES_URL else "?") + "options=-c%20synchronous_commit%3Doff"
+# Per PostgreSQL test session: the reset statement and the fingerprint of the shipped regions.
+_RESET_SQL: dict = {}
+
+
+def _region_fingerprint(conn) -> str:
+    return conn.exec_driver_sql(
+        "SELECT count(*) || ':' || coalesce(md5(string_agg(concat_ws('|', code, name, province_code, province), ','"
+        " ORDER BY code)), '') FROM regions").scalar()
 
 
 def _reset_postgres(app):
-    """Empty every table and restart the id sequences (schema migrated once per session)."""
-    # DELETE in dependency order takes ~10 ms on these small tables; TRUNCATE takes ~0.5 s
-    # (new files for every table), which before each of ~800 tests is most of the run.
+    """Empty every table but the shipped regions and restart the id sequences, in one round trip.
+
+    DELETE in dependency order takes a few ms on these small tables; TRUNCATE takes ~0.5 s
+    (new files for every table). The regions are reloaded only when a test changed them.
+    """
     with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-        sequences = conn.execute(text(
-            "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars().all()
-        for name in sequences:
-            conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
+        if _RESET_SQL.get("regions") != _region_fingerprint(conn):
+            conn.execute(Region.__table__.delete())
+            _RESET_SQL["regions"] = None
+        if "sql" not in _RESET_SQL:
+            tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "regions"]
+            sequences = conn.execute(text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars().all()
+            _RESET_SQL["sql"] = "; ".join([f'DELETE FROM "{name}"' for name in tables]
+                                          + [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences])
+        conn.exec_driver_sql(_RESET_SQL["sql"])
+    if _RESET_SQL.get("regions") is None:
+        init_db()
+        with db.engine.connect() as conn:
+            _RESET_SQL["regions"] = _region_fingerprint(conn)
 
 
 def drop_everything() -> None:
@@ -46,6 +69,8 @@ def _migrated_schema(tmp_path_factory):
         with app.app_context():
             drop_everything()
             init_db()
+            with db.engine.connect() as conn:
+                _RESET_SQL["regions"] = _region_fingerprint(conn)
             db.engine.dispose()
         return None
     folder = tmp_path_factory.mktemp("template")
@@ -68,6 +93,8 @@ def build_app(tmp_path, **overrides):
         "SQLALCHEMY_DATABASE_URI": POSTGRES_URL or f"sqlite:///{tmp_path / 'market.db'}",
         "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        # Cheapest argon2id cost: the hashing code is the same, a log-in costs microseconds instead of ~50 ms.
+        "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 8, "PASSWORD_HASH_PARALLELISM": 1,
     }
     config.update(overrides)
     return create_app(config)
@@ -79,19 +106,72 @@ def app_config():
     return {}
 
 
-@pytest.fixture
-def app(tmp_path, _migrated_schema, app_config):
-    if _migrated_schema is not None and "SQLALCHEMY_DATABASE_URI" not in app_config:
-        shutil.copyfile(_migrated_schema, tmp_path / "market.db")
-    app = build_app(tmp_path, **app_config)
-    with app.app_context():
-        if POSTGRES_URL:
-            _reset_postgres(app)
-        init_db()
-    yield app
+def fresh_app(tmp_path, migrated_schema, **overrides):
+    """A new app on an empty migrated database: a copy of the SQLite template, or PostgreSQL emptied."""
+    if migrated_schema is not None and "SQLALCHEMY_DATABASE_URI" not in overrides:
+        shutil.copyfile(migrated_schema, tmp_path / "market.db")
+    app = build_app(tmp_path, **overrides)
+    if POSTGRES_URL or "SQLALCHEMY_DATABASE_URI" in overrides:
+        with app.app_context():
+            if POSTGRES_URL:
+                _reset_postgres(app)
+            else:
+                init_db()
+    return app
+
+
+def close_app(app) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# Settings that name a per-test folder: a shared app takes them afresh for each test.
+PER_TEST_PATHS = ("SEARCH_INDEX_DIR", "SEARCH_DICT_FILE", "INSTANCE_PATH")
+_shared_apps: dict = {}
+
+
+def reused_app(folder_factory, tmp_path, migrated_schema, overrides):
+    """The app built once per session for these settings, on a fresh copy of the empty database.
+
+    Building an app costs ~50 ms (werkzeug compiles ~90 URL rules); most tests differ only
+    in their folders. Settings are restored and the folders point into `tmp_path` each time.
+    """
+    key = tuple(sorted((k, repr(v)) for k, v in overrides.items() if k not in PER_TEST_PATHS))
+    if key not in _shared_apps:
+        app = build_app(folder_factory.mktemp("shared_app"), **overrides)
+        _shared_apps[key] = (app, dict(app.config))
+    app, config = _shared_apps[key]
+    app.config.clear()
+    app.config.update(config)
+    instance = tmp_path / "instance"
+    app.config.update(SEARCH_INDEX_DIR=str(tmp_path / "search_index"), INSTANCE_PATH=str(instance),
+                      SEARCH_DICT_FILE=str(instance / "search_dict.txt"))
+    app.config.update(overrides)
+    app.instance_path = app.config["INSTANCE_PATH"]
+    os.makedirs(app.instance_path, exist_ok=True)
+    search_index.init_app(app)  # points the admins' dictionary at this test's instance folder
+    if migrated_schema is not None:
+        database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(database + suffix):
+                os.remove(database + suffix)
+        shutil.copyfile(migrated_schema, database)
+    else:
+        with app.app_context():
+            _reset_postgres(app)
+    return app
+
+
+@pytest.fixture
+def app(request, tmp_path, tmp_path_factory, _migrated_schema, app_config):
+    """The app on an empty database; tests marked `own_app` (a second app on the same files) get a new one."""
+    if request.node.get_closest_marker("own_app") or "SQLALCHEMY_DATABASE_URI" in app_config:
+        app = fresh_app(tmp_path, _migrated_schema, **app_config)
+    else:
+        app = reused_app(tmp_path_factory, tmp_path, _migrated_schema, app_config)
+    yield app
+    close_app(app)
 
 
 @pytest.fixture

@@ -21,24 +21,19 @@ def counts():
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in COUNTED}
 
 
-_DEMO_HASH = []
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, _migrated_schema):
+    """One seeded database for the module: these tests only read it (seeding again adds nothing)."""
+    from tests.conftest import close_app, fresh_app
+
+    app = fresh_app(tmp_path_factory.mktemp("demo"), _migrated_schema)
+    yield app
+    close_app(app)
 
 
-@pytest.fixture(autouse=True)
-def _hash_demo_password_once(monkeypatch):
-    """argon2 costs ~0.1 s per account: hash the one demo password once per test run."""
-    from marketplace.auth import services
-
-    if not _DEMO_HASH:
-        _DEMO_HASH.append(services.hash_password(DEMO_PASSWORD))
-    real = services.hash_password
-    monkeypatch.setattr(services, "hash_password",
-                        lambda password: _DEMO_HASH[0] if password == DEMO_PASSWORD else real(password))
-
-
-@pytest.fixture
-def seeded(app, runner):
-    result = runner.invoke(args=["seed-demo"])
+@pytest.fixture(scope="module")
+def seeded(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     return result
 

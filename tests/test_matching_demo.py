@@ -1,18 +1,7 @@
 """`flask seed-demo` also seeds broker profiles and matches across the pipeline, once."""
-import pytest
 from sqlalchemy import func, select
 
-from marketplace.demo_data import DEMO_PASSWORD
 from models import BrokerProfile, Contract, Match, MatchStatus, MatchStep, db
-
-
-@pytest.fixture(autouse=True)
-def _fast_demo_hash(monkeypatch):
-    from marketplace.auth import services
-
-    hashed = services.hash_password(DEMO_PASSWORD)
-    real = services.hash_password
-    monkeypatch.setattr(services, "hash_password", lambda p: hashed if p == DEMO_PASSWORD else real(p))
 
 
 def _counts():

@@ -31,6 +31,9 @@ RESULT_FORM = {
     "price": "350.25", "contact_name": "李工", "contact_phone": "0871-65000000",
 }
 
+# Node B is a second app on node A's database file.
+pytestmark = pytest.mark.own_app
+
 
 @pytest.fixture
 def app_config(tmp_path):

@@ -15,6 +15,8 @@ from tests import factories as f
 from tests.conftest import POSTGRES_URL, build_app
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# A "restarted" app is built on the same database file as `app`.
+pytestmark = pytest.mark.own_app
 
 
 @pytest.fixture

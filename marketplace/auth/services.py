@@ -3,17 +3,18 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from models import LoginAttempt, Organisation, User, db
 from models.base import utcnow
 from models.user import ROLES
 
-# argon2id with the library's RFC 9106 low-memory profile (64 MiB, t=3).
-_hasher = PasswordHasher()
-# Verified against when the username is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = _hasher.hash("dummy password for timing")
+# argon2id cost (config PASSWORD_HASH_*): the library's RFC 9106 low-memory profile (64 MiB, t=3) unless set.
+_HASH_SETTINGS = {"time_cost": ("PASSWORD_HASH_TIME_COST", 3), "memory_cost": ("PASSWORD_HASH_MEMORY_KIB", 65536),
+                  "parallelism": ("PASSWORD_HASH_PARALLELISM", 4)}
+# One hasher per cost profile, each with a dummy hash verified when the username is unknown (equal timing).
+_hashers: dict[tuple, tuple[PasswordHasher, str]] = {}
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -26,15 +27,26 @@ class AccountError(Exception):
         self.field = field
 
 
+def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
+    """The hasher for the app's configured cost, and its dummy hash."""
+    config = current_app.config if has_app_context() else {}
+    profile = tuple(int(config.get(key, default)) for key, default in _HASH_SETTINGS.values())
+    if profile not in _hashers:
+        hasher = PasswordHasher(**dict(zip(_HASH_SETTINGS, profile)))
+        _hashers[profile] = (hasher, hasher.hash("dummy password for timing"))
+    return _hashers[profile]
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of `password`."""
-    return _hasher.hash(password)
+    return _hasher_and_dummy()[0].hash(password)
 
 
 def verify_password(user: User | None, password: str) -> bool:
     """Check `password` against the user's hash (constant work when the user is unknown)."""
+    hasher, dummy = _hasher_and_dummy()
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+        return hasher.verify(user.password_hash if user else dummy, password) and user is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -92,7 +104,7 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
             raise AccountError("该账号已停用，请联系平台管理员。")
         raise AccountError("用户名或密码错误。")
     user.last_login_at = utcnow()
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher_and_dummy()[0].check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
