@@ -20,7 +20,7 @@ from tests import factories
 POSTGRES_URL = environment_overrides().get("SQLALCHEMY_DATABASE_URI")
 # The test database need not survive a crash: commits do not wait for the WAL to reach the disk.
 if POSTGRES_URL:
-    POSTGRES_URL += ("&" if "?" in POSTGRES_URL else "?") + "options=-c%20synchronous_commit%3Doff"
+    POSTGRES_URL += ("&" if "?" in POSTGRES_URL else "?") + "options=-csynchronous_commit%3Doff"
 # Per PostgreSQL test session: the reset statement and the fingerprint of the shipped regions.
 _RESET_SQL: dict = {}
 
@@ -38,16 +38,17 @@ def _reset_postgres(app):
     (new files for every table). The regions are reloaded only when a test changed them.
     """
     with db.engine.begin() as conn:
-        if _RESET_SQL.get("regions") != _region_fingerprint(conn):
-            conn.execute(Region.__table__.delete())
-            _RESET_SQL["regions"] = None
         if "sql" not in _RESET_SQL:
             tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "regions"]
             sequences = conn.execute(text(
                 "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars().all()
-            _RESET_SQL["sql"] = "; ".join([f'DELETE FROM "{name}"' for name in tables]
-                                          + [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences])
+            # setval, unlike ALTER SEQUENCE … RESTART, writes no new catalog row or file.
+            restart = "SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences)
+            _RESET_SQL["sql"] = "; ".join([f'DELETE FROM "{name}"' for name in tables] + [restart])
         conn.exec_driver_sql(_RESET_SQL["sql"])
+        if _RESET_SQL.get("regions") != _region_fingerprint(conn):
+            conn.execute(Region.__table__.delete())
+            _RESET_SQL["regions"] = None
     if _RESET_SQL.get("regions") is None:
         init_db()
         with db.engine.connect() as conn:
@@ -120,10 +121,11 @@ def fresh_app(tmp_path, migrated_schema, **overrides):
     return app
 
 
-def close_app(app) -> None:
+def close_app(app, keep_pool: bool = False) -> None:
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()
+        if not keep_pool:
+            db.engine.dispose()
 
 
 # Settings that name a per-test folder: a shared app takes them afresh for each test.
@@ -163,15 +165,22 @@ def reused_app(folder_factory, tmp_path, migrated_schema, overrides):
     return app
 
 
+# Most tests never search: the index follows the outbox when a search or suggestion is made
+# (the catch-up path) instead of after every commit. Tests of the after-commit sync itself
+# (test_search_sync, test_scale_out) are marked `own_app` and keep the production settings.
+LAZY_INDEX = {"SEARCH_AUTO_SYNC": False, "SEARCH_CATCH_UP_SECONDS": 0}
+
+
 @pytest.fixture
 def app(request, tmp_path, tmp_path_factory, _migrated_schema, app_config):
     """The app on an empty database; tests marked `own_app` (a second app on the same files) get a new one."""
     if request.node.get_closest_marker("own_app") or "SQLALCHEMY_DATABASE_URI" in app_config:
         app = fresh_app(tmp_path, _migrated_schema, **app_config)
     else:
-        app = reused_app(tmp_path_factory, tmp_path, _migrated_schema, app_config)
+        app = reused_app(tmp_path_factory, tmp_path, _migrated_schema, {**LAZY_INDEX, **app_config})
     yield app
-    close_app(app)
+    # A shared app on PostgreSQL keeps its pool: a new server connection costs several ms.
+    close_app(app, keep_pool=POSTGRES_URL is not None and app in (a for a, _ in _shared_apps.values()))
 
 
 @pytest.fixture
