@@ -52,10 +52,6 @@ def parse_wan(text) -> int:
     return _parse(text, FEN_PER_WAN, 6, "万元")
 
 
-def fen_to_decimal_yuan(fen: int) -> Decimal:
-    return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
-
-
 def yuan_str(fen: int | None) -> str | None:
     """API representation: '3501000000.00'."""
     return None if fen is None else f"{fen // FEN_PER_YUAN}.{fen % FEN_PER_YUAN:02d}"

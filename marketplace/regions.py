@@ -5,6 +5,7 @@ import os
 import re
 
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from models import Region, db
 
@@ -68,10 +69,10 @@ def all_regions() -> list[Region]:
     return db.session.scalars(select(Region).order_by(Region.code)).all()
 
 
-def region_choices(include_blank: str | None = None) -> list[tuple[str, str]]:
-    """(code, label) pairs for a select box, provinces and their cities grouped by code order."""
-    choices = [("", include_blank)] if include_blank is not None else []
+def region_choices(include_blank: str | None = None) -> list[SelectChoice]:
+    """Options for a select box, provinces and their cities grouped by code order."""
+    choices = [SelectChoice("", include_blank)] if include_blank is not None else []
     for region in all_regions():
         label = region.name if region.is_province else f"　{region.name}"
-        choices.append((region.code, label))
+        choices.append(SelectChoice(region.code, label))
     return choices

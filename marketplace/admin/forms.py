@@ -4,17 +4,16 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from marketplace.auth.forms import OrganisationFieldsForm, strip
+from marketplace.form_fields import options
 from models.user import ROLE_LABELS, ROLES
-
-ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
 
 
 class AccountCreateForm(OrganisationFieldsForm):
     """An account of any role, in an existing, a new, or (admins only) no organisation."""
 
-    role = SelectField("角色", choices=[("", "请选择")] + ROLE_CHOICES, validate_choice=False)
-    org_mode = RadioField("所属单位", default="join", validate_choice=False, choices=[
-        ("join", "已有单位"), ("new", "新建单位"), ("none", "不属于任何单位（仅限平台管理员）")])
+    role = SelectField("角色", choices=options(ROLE_LABELS, blank="请选择"), validate_choice=False)
+    org_mode = RadioField("所属单位", default="join", validate_choice=False, choices=options(
+        {"join": "已有单位", "new": "新建单位", "none": "不属于任何单位（仅限平台管理员）"}))
     join_org_name = StringField("单位全称", filters=[strip], validators=[
         Optional(), Length(max=100, message="单位名称不能超过 100 个字符。")],
         description="须与平台登记的单位全称完全一致。")
@@ -31,5 +30,5 @@ class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    role = SelectField("角色", choices=[("", "全部角色")] + ROLE_CHOICES, validate_choice=False)
+    role = SelectField("角色", choices=options(ROLE_LABELS, blank="全部角色"), validate_choice=False)
     q = StringField("搜索", filters=[strip], validators=[Optional(), Length(max=100, message="搜索词过长。")])

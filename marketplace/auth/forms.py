@@ -4,12 +4,13 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from marketplace.auth.services import MIN_PASSWORD_LENGTH, password_problem
+from marketplace.form_fields import options
 from models.vocab import ORG_TYPES
 
 USERNAME_RULE = r"^[a-z0-9_.\-]+$"
 PHONE_RULE = r"^[0-9+\-() ]{5,30}$"
 EMAIL_RULE = r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$"
-ORG_MODES = [("new", "新建单位"), ("join", "加入已有单位")]
+ORG_MODES = options({"new": "新建单位", "join": "加入已有单位"})
 
 
 def strip(value):
@@ -71,7 +72,7 @@ class OrganisationFieldsForm(AccountFieldsForm):
     org_mode = RadioField("所属单位", choices=ORG_MODES, default="new", validate_choice=False)
     org_name = StringField("单位名称", filters=[strip], validators=[
         Optional(), Length(max=100, message="单位名称不能超过 100 个字符。")])
-    org_type = SelectField("单位类型", choices=[("", "请选择")] + [(t, t) for t in ORG_TYPES],
+    org_type = SelectField("单位类型", choices=options(ORG_TYPES, blank="请选择"),
                            validate_choice=False)
     region_code = SelectField("所在地区", choices=[], validate_choice=False)
     credit_code = StringField("统一社会信用代码（选填）", filters=[strip_upper], validators=[
@@ -82,7 +83,7 @@ class OrganisationFieldsForm(AccountFieldsForm):
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the fields the chosen organisation mode needs."""
         valid = super().validate(extra_validators)
-        allowed_modes = [value for value, _ in self.org_mode.choices]
+        allowed_modes = [choice.value for choice in self.org_mode.choices]
         if self.org_mode.data not in allowed_modes:
             self.org_mode.errors.append("请选择所属单位的方式。")
             return False
@@ -105,7 +106,7 @@ class OrganisationFieldsForm(AccountFieldsForm):
 
     @staticmethod
     def _check_choice(field, message: str) -> bool:
-        if field.data and field.data in {value for value, _ in field.choices}:
+        if field.data and field.data in {choice.value for choice in field.choices}:
             return True
         if not field.errors:
             field.errors.append(message)
@@ -115,7 +116,7 @@ class OrganisationFieldsForm(AccountFieldsForm):
 class RegisterForm(OrganisationFieldsForm):
     """Self sign-up for institutes and enterprises."""
 
-    role = RadioField("账号类型", choices=[("institute", "科研机构/高校"), ("enterprise", "企业")],
+    role = RadioField("账号类型", choices=options({"institute": "科研机构/高校", "enterprise": "企业"}),
                       validate_choice=False, validators=[required("请选择账号类型。")])
 
     def validate_role(self, field):

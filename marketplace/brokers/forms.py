@@ -1,25 +1,23 @@
 """Forms: a broker's own profile, and contacting a broker."""
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from marketplace.listings.forms import MultiCheckboxField, clean_line, clean_text, max_length, required
-from models import Region, db
+from marketplace.form_fields import (
+    MultiCheckboxField, clean_line, clean_text, known_region, max_length, options, required,
+)
 from models.match import BROKER_LEVELS
 from models.vocab import TECH_FIELDS, split_list
 
-REGION_CODE = re.compile(r"[0-9]{6}")
 MAX_REGIONS = 20
 
 
 class ProfileForm(FlaskForm):
     """资质等级, certificate, specialty fields and regions, introduction."""
 
-    level = SelectField("资质等级", choices=list(BROKER_LEVELS.items()), validate_choice=False)
+    level = SelectField("资质等级", choices=options(BROKER_LEVELS), validate_choice=False)
     certificate_no = StringField("证书编号", filters=[clean_line], validators=[max_length("证书编号", 40)])
-    specialty = MultiCheckboxField("擅长领域", choices=[(f, f) for f in TECH_FIELDS], validate_choice=False)
+    specialty = MultiCheckboxField("擅长领域", choices=options(TECH_FIELDS))
     regions = StringField("服务地区（六位行政区划代码，用分号分隔）", filters=[clean_line],
                           validators=[max_length("服务地区", 300)])
     bio = TextAreaField("个人简介", filters=[clean_text], validators=[max_length("个人简介", 2000)])
@@ -38,7 +36,7 @@ class ProfileForm(FlaskForm):
         if len(codes) > MAX_REGIONS:
             raise ValidationError(f"服务地区最多 {MAX_REGIONS} 个。")
         for code in codes:
-            if not REGION_CODE.fullmatch(code) or db.session.get(Region, code) is None:
+            if not known_region(code):
                 raise ValidationError(f"未知的地区代码：{code}")
 
     def region_list(self) -> list[str]:

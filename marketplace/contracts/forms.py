@@ -7,12 +7,12 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from marketplace.listings.forms import (
-    REGION_CODE, MultiCheckboxField, check_choices, choice_field, clean_line, clean_text, max_length, required,
+from marketplace.form_fields import (
+    MultiCheckboxField, check_choices, choice_field, clean_line, clean_text, iso_date, known_region, max_length,
+    options, parse_money, required,
 )
-from marketplace.money import MoneyError, parse_yuan, yuan_str
+from marketplace.money import parse_yuan, yuan_str
 from marketplace.regions import region_choices
-from models import Region, db
 from models.contract import CONTRACT_SUBTYPES, CONTRACT_TYPES, DEDUCTION_KINDS, REFUSAL_REASONS
 from models.vocab import IP_TYPES, ORG_TYPES, TECH_FIELDS, join_list, split_list
 
@@ -24,10 +24,7 @@ def _date(field, label: str, required_value: bool = False) -> date | None:
         if required_value:
             raise ValidationError(f"请填写{label}。")
         return None
-    try:
-        value = date.fromisoformat(field.data)
-    except ValueError:
-        raise ValidationError(f"{label}格式应为 YYYY-MM-DD。") from None
+    value = iso_date(field.data, label)
     if not date(1990, 1, 1) <= value <= date(2100, 12, 31):
         raise ValidationError(f"{label}超出合理范围。")
     return value
@@ -36,10 +33,7 @@ def _date(field, label: str, required_value: bool = False) -> date | None:
 def _yuan(field, label: str, blank_is_zero: bool) -> int:
     if blank_is_zero and not (field.data or "").strip():
         return 0
-    try:
-        return parse_yuan(field.data)
-    except MoneyError as exc:
-        raise ValidationError(f"{label}：{exc}") from None
+    return parse_money(parse_yuan, field.data, label)
 
 
 class ContractForm(FlaskForm):
@@ -51,7 +45,7 @@ class ContractForm(FlaskForm):
     title = StringField("项目名称", filters=[clean_line], validators=[required("项目名称"), max_length("项目名称", 200)])
     contract_no = StringField("合同编号（选填）", filters=[clean_line], validators=[max_length("合同编号", 64)])
     tech_field = choice_field("技术领域", TECH_FIELDS)
-    ip_types = MultiCheckboxField("涉及知识产权", choices=[(v, v) for v in IP_TYPES])
+    ip_types = MultiCheckboxField("涉及知识产权", choices=options(IP_TYPES))
     seller_name = StringField("卖方（技术输出方）", filters=[clean_line],
                               description="经纪人代为申报时填写卖方单位全称；本单位申报可留空")
     buyer_name = StringField("买方（技术吸纳方）", filters=[clean_line],
@@ -101,8 +95,7 @@ class ContractForm(FlaskForm):
             raise ValidationError("请选择买方类型。")
 
     def validate_buyer_region(self, field):
-        code = field.data or ""
-        if not REGION_CODE.fullmatch(code) or db.session.get(Region, code) is None:
+        if not known_region(field.data):
             raise ValidationError("请选择有效的买方地区。")
 
     def validate_signed_on(self, field):

@@ -5,17 +5,18 @@ built-in messages are English). `model_data()` returns model columns only —
 never status, organisation or creator.
 """
 import re
-import unicodedata
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, ValidationError
 
-from marketplace.money import MoneyError, parse_wan, wan_input
+from marketplace.form_fields import (
+    MultiCheckboxField, check_choices, choice_field, clean_line, clean_text, iso_date, known_region, max_length,
+    options, parse_money, required,
+)
+from marketplace.money import parse_wan, wan_input
 from marketplace.regions import region_choices
-from models import Region, db
 from models.vocab import (
     COOPERATION_MODES, IP_TYPES, MATURITY_LEVELS, MAX_KEYWORDS, TECH_FIELDS, TRANSFER_MODES, join_list,
 )
@@ -25,48 +26,6 @@ MAX_KEYWORD_LENGTH = 20
 MAX_DEADLINE_YEARS = 10
 KEYWORD_SEPARATORS = re.compile(r"[;；,，、]")
 PHONE = re.compile(r"[0-9+\-() ]{5,30}")
-REGION_CODE = re.compile(r"[0-9]{6}")
-
-
-def clean_line(value):
-    """Strip and drop control characters (PostgreSQL refuses NUL bytes)."""
-    if not isinstance(value, str):
-        return value
-    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
-
-
-def clean_text(value):
-    """Like clean_line but keeps line breaks and tabs."""
-    if not isinstance(value, str):
-        return value
-    value = value.replace("\r\n", "\n")
-    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
-
-
-def required(label: str):
-    """DataRequired with a Chinese message."""
-    return DataRequired(message=f"请填写{label}。")
-
-
-def max_length(label: str, limit: int):
-    """Length(max=…) with a Chinese message."""
-    return Length(max=limit, message=f"{label}不能超过 {limit} 字。")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes; unknown values are reported by the form, in Chinese."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
-
-
-def choice_field(label: str, values, blank: str = "请选择", **kwargs) -> SelectField:
-    """A select box whose value the form checks itself (Chinese messages)."""
-    return SelectField(label, choices=[("", blank)] + [(v, v) for v in values], validate_choice=False, **kwargs)
 
 
 def parse_keywords(text: str) -> list[str]:
@@ -88,10 +47,7 @@ def optional_wan(text: str | None, label: str) -> int | None:
     """Blank means 面议 (None); otherwise exact fen via parse_wan."""
     if not (text or "").strip():
         return None
-    try:
-        return parse_wan(text)
-    except MoneyError as exc:
-        raise ValidationError(f"{label}：{exc}") from None
+    return parse_money(parse_wan, text, label)
 
 
 class ListingForm(FlaskForm):
@@ -119,8 +75,7 @@ class ListingForm(FlaskForm):
         self._keywords = parse_keywords(field.data)
 
     def validate_region_code(self, field):
-        code = field.data or ""
-        if not REGION_CODE.fullmatch(code) or db.session.get(Region, code) is None:
+        if not known_region(field.data):
             raise ValidationError("请选择有效的所在地区。")
 
     def validate_contact_phone(self, field):
@@ -140,15 +95,6 @@ class ListingForm(FlaskForm):
         }
 
 
-def check_choices(field, allowed, label: str, at_least_one: bool = False) -> None:
-    """Refuse values outside `allowed` (and an empty list when one is required)."""
-    values = field.data or []
-    if any(v not in allowed for v in values):
-        raise ValidationError(f"{label}包含无效选项。")
-    if at_least_one and not values:
-        raise ValidationError(f"请至少选择一种{label}。")
-
-
 class ResultForm(ListingForm):
     """科技成果."""
 
@@ -156,9 +102,9 @@ class ResultForm(ListingForm):
                             validators=[required("摘要"), max_length("摘要", MAX_TEXT)])
     maturity = choice_field("成熟度", MATURITY_LEVELS)
     trl = choice_field("技术就绪度 TRL（GB/T 22900）", [str(n) for n in range(1, 10)], blank="不填")
-    ip_types = MultiCheckboxField("知识产权类型", choices=[(v, v) for v in IP_TYPES])
+    ip_types = MultiCheckboxField("知识产权类型", choices=options(IP_TYPES))
     ip_numbers = StringField("专利号/登记号", filters=[clean_line], validators=[max_length("专利号/登记号", 500)])
-    transfer_modes = MultiCheckboxField("转化方式", choices=[(v, v) for v in TRANSFER_MODES])
+    transfer_modes = MultiCheckboxField("转化方式", choices=options(TRANSFER_MODES))
     price = StringField("价格（万元）", filters=[clean_line], description="留空表示面议")
 
     def validate_maturity(self, field):
@@ -203,7 +149,7 @@ class NeedForm(ListingForm):
                                 validators=[required("需求描述"), max_length("需求描述", MAX_TEXT)])
     budget = StringField("预算（万元）", filters=[clean_line], description="留空表示面议")
     deadline = StringField("截止日期", filters=[clean_line], render_kw={"type": "date"})
-    cooperation_modes = MultiCheckboxField("合作方式", choices=[(v, v) for v in COOPERATION_MODES])
+    cooperation_modes = MultiCheckboxField("合作方式", choices=options(COOPERATION_MODES))
     is_bounty = BooleanField("揭榜挂帅")
     bounty = StringField("榜额（万元）", filters=[clean_line])
     bounty_goals = TextAreaField("攻关目标/指标", filters=[clean_text], validators=[max_length("攻关目标", MAX_TEXT)])
@@ -221,10 +167,7 @@ class NeedForm(ListingForm):
         self._deadline = None
         if not field.data:
             return
-        try:
-            value = date.fromisoformat(field.data)
-        except ValueError:
-            raise ValidationError("截止日期格式应为 YYYY-MM-DD。") from None
+        value = iso_date(field.data, "截止日期")
         if value < date.today() and value != self._current_deadline:
             raise ValidationError("截止日期不能早于今天。")
         if value > date.today() + timedelta(days=366 * MAX_DEADLINE_YEARS):

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from marketplace.listings.forms import clean_line, clean_text, max_length, required
-from marketplace.money import MoneyError, parse_wan
+from marketplace.form_fields import clean_line, clean_text, iso_date, max_length, options, parse_money, required
+from marketplace.money import parse_wan
 from models.contract import CONTRACT_TYPES
 
 
@@ -63,7 +63,7 @@ class NotesForm(FlaskForm):
 class ContractDraftForm(FlaskForm):
     """What a contract draft needs beyond what the match already knows."""
 
-    contract_type = SelectField("合同类型", choices=[(t, t) for t in CONTRACT_TYPES], validate_choice=False)
+    contract_type = SelectField("合同类型", choices=options(CONTRACT_TYPES), validate_choice=False)
     amount_wan = StringField("合同成交额（万元）", filters=[clean_line], validators=[required("合同成交额")])
     signed_on = StringField("签订日期", filters=[clean_line], validators=[required("签订日期")],
                             render_kw={"type": "date"})
@@ -73,17 +73,11 @@ class ContractDraftForm(FlaskForm):
             raise ValidationError("请选择有效的合同类型。")
 
     def validate_amount_wan(self, field):
-        try:
-            self.amount_fen = parse_wan(field.data)
-        except MoneyError as exc:
-            raise ValidationError(str(exc)) from None
+        self.amount_fen = parse_money(parse_wan, field.data)
         if self.amount_fen <= 0:
             raise ValidationError("合同成交额必须大于零。")
 
     def validate_signed_on(self, field):
-        try:
-            self.signed_date = date.fromisoformat(field.data)
-        except ValueError:
-            raise ValidationError("签订日期格式应为 YYYY-MM-DD。") from None
+        self.signed_date = iso_date(field.data, "签订日期")
         if self.signed_date > date.today():
             raise ValidationError("签订日期不能晚于今天。")

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
-from marketplace.listings.forms import clean_line, clean_text, max_length, required
-from marketplace.money import MoneyError, parse_wan
+from marketplace.form_fields import clean_line, clean_text, max_length, parse_money, required
+from marketplace.money import parse_wan
 from marketplace.regions import region_choices
 
 
@@ -61,10 +61,7 @@ class DealForm(FlaskForm):
 
     def validate_amount_wan(self, field):
         """Exact fen, or the money module's Chinese message."""
-        try:
-            self.amount_fen = parse_wan(field.data)
-        except MoneyError as exc:
-            raise ValidationError(str(exc)) from None
+        self.amount_fen = parse_money(parse_wan, field.data)
 
     def data_for_service(self) -> dict:
         """The validated fields the service takes."""
