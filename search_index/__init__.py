@@ -48,10 +48,12 @@ from search_index.query import (
 )
 from search_index.snippets import snippet
 
-__all__ = ["record_change", "init_app", "sync", "sync_counts", "index_dir", "behind", "rebuild", "status", "prune", "add_words", "catch_up",
-           "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "keywords_of", "normalise",
-           "parse_filters", "ListingFilters", "FilterError", "select_listings", "listing_page", "facet_counts",
-           "MAX_QUERY_CHARS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale"]
+__all__ = [
+    "record_change", "init_app", "sync", "sync_counts", "index_dir", "behind", "rebuild", "status", "prune",
+    "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "keywords_of", "normalise",
+    "parse_filters", "ListingFilters", "FilterError", "select_listings", "listing_page", "facet_counts",
+    "MAX_QUERY_CHARS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale",
+]
 
 log = logging.getLogger(__name__)
 _hooks = {"installed": False}

@@ -14,6 +14,7 @@ from search_index.filters import ListingFilters
 
 MODELS = {"result": TechResult, "need": TechNeed}
 FACET_NAMES = ("field", "province", "city", "maturity", "mode", "bounty")
+GROUPED = ("field", "region", "maturity", "bounty")  # facets with one value per listing
 
 
 def _delimited(column):
@@ -24,15 +25,15 @@ def _amount(model):
     return model.price_fen if model is TechResult else model.budget_fen
 
 
-def conditions(filters: ListingFilters, ids: list[int] | None = None, skip: str | None = None) -> list:
-    """SQL conditions for the filters (and the ids a query matched); `skip` leaves one facet's own filter out."""
+def conditions(filters: ListingFilters, ids: list[int] | None = None, skip=()) -> list:
+    """SQL conditions for the filters (and the ids a query matched), leaving out the facet filters in `skip`."""
     model = MODELS[filters.kind]
     conds = [model.status == ListingStatus.PUBLISHED]
     if ids is not None:
         conds.append(model.id.in_(ids) if ids else false())
-    if filters.field and skip != "field":
+    if filters.field and "field" not in skip:
         conds.append(model.field == filters.field)
-    if filters.region is not None and skip != "region":
+    if filters.region is not None and "region" not in skip:
         if filters.region.is_province:
             conds.append(model.region_code.in_(
                 select(Region.code).where(Region.province_code == filters.region.code)))
@@ -43,12 +44,12 @@ def conditions(filters: ListingFilters, ids: list[int] | None = None, skip: str 
     if filters.amount_max is not None:
         conds.append(_amount(model) <= filters.amount_max)
     if model is TechResult:
-        if filters.maturity and skip != "maturity":
+        if filters.maturity and "maturity" not in skip:
             conds.append(model.maturity == filters.maturity)
-        if filters.mode and skip != "mode":
+        if filters.mode and "mode" not in skip:
             conds.append(_delimited(model.transfer_modes).like(f"%;{filters.mode};%"))
     else:
-        if filters.bounty and skip != "bounty":
+        if filters.bounty and "bounty" not in skip:
             conds.append(model.is_bounty.is_(True))
         if not filters.show_expired:
             conds.append(or_(model.deadline.is_(None), model.deadline >= date.today()))
@@ -101,44 +102,80 @@ def _in_order(counts: dict, values) -> list[tuple[str, int]]:
 
 
 def _by_count(counts: dict) -> list[tuple[str, int]]:
-    return sorted(((value, n) for value, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
+    return sorted(((value, n) for value, n in counts.items() if value and n), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _mode_counts(model, column, modes, conds) -> list[tuple[str, int]]:
+class _Group:
+    """One combination of facet values among the matching listings, and how many listings have it."""
+
+    __slots__ = ("field", "province", "city", "maturity", "bounty", "count")
+
+    def __init__(self, row, is_result: bool):
+        self.field, self.province, self.city, extra, self.count = row
+        self.maturity, self.bounty = (extra, None) if is_result else (None, bool(extra))
+
+    def passes(self, filters: ListingFilters, but: str) -> bool:
+        """Whether the group passes every facet filter except `but`'s own."""
+        if filters.field and but != "field" and self.field != filters.field:
+            return False
+        if filters.region is not None and but != "region":
+            code = filters.region.code
+            if (self.province if filters.region.is_province else self.city) != code:
+                return False
+        if filters.kind == "result":
+            if filters.maturity and but != "maturity" and self.maturity != filters.maturity:
+                return False
+        elif filters.bounty and but != "bounty" and not self.bounty:
+            return False
+        return True
+
+
+def _groups(filters: ListingFilters, ids: list[int] | None) -> list[_Group]:
+    """The matching listings grouped by their single-valued facets, those facets' filters left out."""
+    model = MODELS[filters.kind]
+    is_result = model is TechResult
+    columns = [model.field, Region.province_code, model.region_code, model.maturity if is_result else model.is_bounty]
+    stmt = (select(*columns, func.count(model.id)).outerjoin(Region, model.region_code == Region.code)
+            .where(*conditions(filters, ids, skip=GROUPED)).group_by(*columns))
+    return [_Group(row, is_result) for row in db.session.execute(stmt)]
+
+
+def _mode_counts(filters: ListingFilters, ids: list[int] | None) -> list[tuple[str, int]]:
+    """Listings per mode (a listing has several), without the mode filter."""
+    model = MODELS[filters.kind]
+    column, modes = ((model.transfer_modes, TRANSFER_MODES) if model is TechResult
+                     else (model.cooperation_modes, COOPERATION_MODES))
     sums = db.session.execute(select(*[func.sum(case((_delimited(column).like(f"%;{m};%"), 1), else_=0))
-                                       for m in modes]).where(*conds)).one()
+                                       for m in modes]).where(*conditions(filters, ids, skip=("mode",)))).one()
     return [(m, int(n)) for m, n in zip(modes, sums) if n]
+
+
+def _sums(groups, filters: ListingFilters, facet: str, value_of) -> dict:
+    counts: dict = {}
+    for group in groups:
+        if group.passes(filters, facet):
+            value = value_of(group)
+            counts[value] = counts.get(value, 0) + group.count
+    return counts
 
 
 def facet_counts(filters: ListingFilters, ids: list[int] | None = None) -> dict[str, list[tuple[str, int]]]:
     """Counts per facet value; each facet ignores its own filter, so the alternatives stay visible.
 
     field, maturity and mode in vocabulary order; province and city most frequent first;
-    bounty as yes/no. Facets a kind does not have are empty.
+    bounty as yes/no. Facets a kind does not have are empty. Two queries: listings grouped
+    by their single-valued facets (counted here, each without its own filter), and the modes.
     """
-    model = MODELS[filters.kind]
+    groups = _groups(filters, ids)
     facets = {name: [] for name in FACET_NAMES}
-    counts = dict(db.session.execute(select(model.field, func.count()).where(*conditions(filters, ids, "field"))
-                                     .group_by(model.field)).all())
-    facets["field"] = _in_order(counts, TECH_FIELDS)
-    rows = db.session.execute(
-        select(Region.province_code, model.region_code, func.count(model.id))
-        .join(Region, model.region_code == Region.code)
-        .where(*conditions(filters, ids, "region")).group_by(Region.province_code, model.region_code)).all()
-    provinces: dict[str, int] = {}
-    for province, _city, n in rows:
-        provinces[province] = provinces.get(province, 0) + n
-    facets["province"] = _by_count(provinces)
-    facets["city"] = _by_count({city: n for _province, city, n in rows})
-    if model is TechResult:
-        counts = dict(db.session.execute(select(model.maturity, func.count())
-                                         .where(*conditions(filters, ids, "maturity")).group_by(model.maturity)).all())
-        facets["maturity"] = _in_order(counts, MATURITY_LEVELS)
-        facets["mode"] = _mode_counts(model, model.transfer_modes, TRANSFER_MODES, conditions(filters, ids, "mode"))
+    facets["field"] = _in_order(_sums(groups, filters, "field", lambda g: g.field), TECH_FIELDS)
+    facets["province"] = _by_count(_sums(groups, filters, "region", lambda g: g.province))
+    facets["city"] = _by_count(_sums(groups, filters, "region", lambda g: g.city))
+    facets["mode"] = _mode_counts(filters, ids)
+    if filters.kind == "result":
+        facets["maturity"] = _in_order(_sums(groups, filters, "maturity", lambda g: g.maturity), MATURITY_LEVELS)
     else:
-        facets["mode"] = _mode_counts(model, model.cooperation_modes, COOPERATION_MODES, conditions(filters, ids))
-        counts = dict(db.session.execute(select(model.is_bounty, func.count())
-                                         .where(*conditions(filters, ids, "bounty")).group_by(model.is_bounty)).all())
-        facets["bounty"] = [(value, counts[flag]) for value, flag in (("yes", True), ("no", False))
-                            if counts.get(flag)]
+        bounty = _sums(groups, filters, "bounty", lambda g: g.bounty)
+        facets["bounty"] = [(value, bounty[flag]) for value, flag in (("yes", True), ("no", False))
+                            if bounty.get(flag)]
     return facets

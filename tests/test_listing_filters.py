@@ -61,3 +61,7 @@ def test_each_facet_ignores_its_own_filter(ctx, corpus):  # noqa: F811
     assert found.total == 1
     assert len(found.facets["field"]) > 1  # the other fields stay visible
     assert dict(found.facets["maturity"]) == {"产业化": 1}  # other facets count within the filter
+    by_city = search_index.search("result", "", {"region": "530100"})
+    assert by_city.total == 2
+    assert dict(by_city.facets["province"]) == {"530000": 3, "510000": 1}  # the region filter left out
+    assert dict(by_city.facets["field"]) == {"新材料及其应用": 1, "电子信息": 1}
