@@ -26,7 +26,6 @@ from marketplace import create_app  # noqa: E402
 from marketplace.cli import init_db  # noqa: E402
 from marketplace.matching import engine  # noqa: E402
 from models import ListingStatus, TechNeed, TechResult, db  # noqa: E402
-from search_index import searchers  # noqa: E402
 
 NEED_SHARE = 0.1
 
@@ -44,7 +43,7 @@ def build(app, results: int, procs: int) -> None:
     generate(int(results / (1 - NEED_SHARE)), need_share=NEED_SHARE)
     print(f"corpus generated in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    total = search_index.indexer.rebuild(app, procs=procs)
+    total = search_index.rebuild(app, procs=procs)
     print(f"reindex: {total} docs in {time.perf_counter() - started:.1f} s")
 
 
@@ -57,17 +56,16 @@ def timed(call) -> float:
 
 def run(app, needs: list[int], cold: bool) -> tuple[list[float], list[float], int]:
     """Suggestion and plain-search latencies (ms) over the needs; also how many got suggestions."""
-    path = app.config["SEARCH_INDEX_DIR"]
     suggest_ms, search_ms, answered = [], [], 0
     for need_id in needs:
         need = db.session.get(TechNeed, need_id)
         if cold:
-            searchers.current(path).__dict__.pop("_term_docs", None)
+            search_index.drop_term_cache(app)
         found = []
         suggest_ms.append(timed(lambda: found.extend(engine.suggest_results(need, 10))))
         answered += bool(found)
         if cold:
-            searchers.current(path).__dict__.pop("_term_docs", None)
+            search_index.drop_term_cache(app)
         search_ms.append(timed(lambda: search_index.search("result", need.title[:100], per_page=10)))
         db.session.rollback()
     return suggest_ms, search_ms, answered

@@ -9,6 +9,7 @@ recall and precision on bench/search_queries.json, and the same on FTS5.
 import argparse
 import json
 import os
+import re
 import sqlite3
 import statistics
 import sys
@@ -26,7 +27,6 @@ from marketplace import create_app  # noqa: E402
 from marketplace.cli import init_db  # noqa: E402
 from models import ListingStatus, Organisation, TechNeed, TechResult, db  # noqa: E402
 from models.vocab import split_list  # noqa: E402
-from search_index import analysis, query, searchers  # noqa: E402
 
 QUERIES = os.path.join(ROOT, "bench", "search_queries.json")
 MODELS = {"result": TechResult, "need": TechNeed}
@@ -42,7 +42,7 @@ def labelled_sets(labels):
     texts = {}
     for kind, model in MODELS.items():
         rows = db.session.execute(select(model.id, model.title, model.keywords)).all()
-        texts[kind] = [(r.id, analysis.normalise(r.title + " " + " ".join(split_list(r.keywords)))) for r in rows]
+        texts[kind] = [(r.id, search_index.normalise(r.title + " " + " ".join(split_list(r.keywords)))) for r in rows]
     relevant = []
     for item in labels:
         wanted_all, wanted_any = item.get("all"), item.get("any")
@@ -52,16 +52,8 @@ def labelled_sets(labels):
 
 
 def whoosh_retrieved(app, item):
-    """Every listing id the search would report for this query (its `total`)."""
-    path = app.config["SEARCH_INDEX_DIR"]
-    searcher = searchers.current(path)
-    table = searchers.facet_table(searcher, path)
-    units = analysis.query_units(analysis.normalise(item["q"]))[:query.MAX_UNITS]
-    deadline = time.monotonic() + 10
-    docs = query.matching_docs(searcher, item["kind"], units, True, deadline)
-    if not docs and len(units) > 1:
-        docs = query.matching_docs(searcher, item["kind"], units, False, deadline)
-    return {table[d].listing_id for d in docs}
+    """Every listing id the index matches for this query."""
+    return set(search_index.ranked_ids(item["kind"], item["q"], limit=10**9)[0])
 
 
 def score(relevant, retrieved):
@@ -74,8 +66,20 @@ def score(relevant, retrieved):
     return statistics.mean(recalls), statistics.mean(precisions)
 
 
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:[-._/+][a-z0-9]+)*")
+
+
+def grams(run):
+    """A CJK run's characters and bigrams; a model number joined and in parts (mx-500: mx500, mx, 500)."""
+    if not CJK_RUN.fullmatch(run):
+        parts = re.findall(r"[a-z0-9]+", run)
+        return ["".join(parts)] + (parts if len(parts) > 1 else [])
+    return list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
+
+
 def fts_grams(text):
-    return " ".join(analysis.cjk_grams(analysis.normalise(text)))
+    return " ".join(g for run in RUNS.findall(search_index.normalise(text)) for g in grams(run))
 
 
 def build_fts(path):
@@ -96,9 +100,16 @@ def build_fts(path):
     return con, time.perf_counter() - started
 
 
+def unit_grams(unit):
+    """The grams a text must contain for `unit` to be a substring of it."""
+    if CJK_RUN.fullmatch(unit) and len(unit) > 1:
+        return [unit[i:i + 2] for i in range(len(unit) - 1)]
+    return [unit]
+
+
 def fts_match(q):
-    units = analysis.query_units(analysis.normalise(q))
-    return " AND ".join("(" + " AND ".join(f'"{g}"' for g in analysis.query_grams(u)) + ")" for u in units)
+    units = search_index.keywords_of(q)
+    return " AND ".join("(" + " AND ".join(f'"{g}"' for g in unit_grams(u)) + ")" for u in units)
 
 
 def fts_search(con, item):
@@ -116,7 +127,7 @@ def build(app, size, procs, workdir):
     generate(size)
     print(f"corpus: {size} listings generated in {time.perf_counter() - started:.1f} s ({workdir})")
     started, cpu = time.perf_counter(), os.times()
-    total = search_index.indexer.rebuild(app, procs=procs)
+    total = search_index.rebuild(app, procs=procs)
     elapsed, after = time.perf_counter() - started, os.times()
     used = (after.user + after.system + after.children_user + after.children_system
             - cpu.user - cpu.system - cpu.children_user - cpu.children_system)
@@ -145,13 +156,12 @@ def main():
 
         for item in labels:  # warm the searcher, facet table and jieba
             search_index.search(item["kind"], item["q"])
-        path = app.config["SEARCH_INDEX_DIR"]
         for label, cold in (("cold term cache", True), ("warm term cache", False)):
             latencies = []
             for _ in range(args.repeat):
                 for item in labels:
                     if cold:  # measure reading the postings too, not only the cached sets
-                        searchers.current(path).__dict__.pop("_term_docs", None)
+                        search_index.drop_term_cache(app)
                     started = time.perf_counter()
                     search_index.search(item["kind"], item["q"], per_page=20)
                     latencies.append((time.perf_counter() - started) * 1000)

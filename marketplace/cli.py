@@ -219,11 +219,12 @@ def search_reindex_command():
 @click.option("--wait", default=10.0, show_default=True, help="等待索引锁的秒数")
 def search_sync_command(wait):
     """Apply the outbox changes this node's index has not seen yet."""
-    from search_index import IndexBusy, IndexStale, indexer
+    import search_index
+    from search_index import IndexBusy, IndexStale
 
-    path = indexer.index_dir(current_app)
+    path = search_index.index_dir(current_app)
     try:
-        result = indexer.sync_counts(current_app, lock_timeout=wait)
+        result = search_index.sync_counts(current_app, lock_timeout=wait)
     except IndexBusy:
         raise click.ClickException(f"索引目录 {path} 正被其他进程写入（等待 {wait:g} 秒仍未释放），请稍后重试。")
     except IndexStale as exc:

@@ -5,8 +5,20 @@ The database is the source of truth: listing changes are written to the
 (`sync` after each commit that recorded changes, and on the first search of a
 process). `flask search reindex` rebuilds everything.
 
-Public interface: record_change, init_app, sync, rebuild, search, add_words,
-status, prune, SearchResults, SearchError, IndexBusy, IndexStale.
+This package's names below are its whole interface; nothing outside it imports
+its modules (tests/test_search_boundary.py checks):
+
+* writing: record_change, init_app, sync, sync_counts, rebuild, status, behind, index_dir,
+  prune, add_words;
+* finding: search (the API), ranked_ids and highlight (the browse pages), similar
+  (matching), keywords_of and normalise (the index's own text analysis);
+* published listings in the database, one implementation for every page and API:
+  parse_filters → ListingFilters (bad input → `errors`, FilterError), select_listings,
+  listing_page, facet_counts (each facet counted without its own filter);
+* SearchResults, SimilarListing, SearchError, SearchTimeout, IndexBusy, IndexStale.
+
+Only published listings are indexed: a change to a listing that neither is nor was
+published adds no outbox row and no index work.
 
 Settings: SEARCH_INDEX_DIR; SEARCH_AUTO_SYNC (apply the outbox after each commit,
 default on); SEARCH_CATCH_UP_SECONDS (how often a searching process checks the
@@ -21,29 +33,50 @@ from contextlib import nullcontext
 from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect
 
-from models import ListingStatus, SearchChange, TechNeed, TechResult, db
+from models import ListingStatus, SearchChange, db
 from models.base import utcnow
 from search_index import analysis, dictionary, indexer, outbox, searchers
-from search_index.filters import SearchError, facet_counts, parse_filters
-from search_index.highlight import snippet
+from search_index.candidates import SimilarListing, gather
+from search_index.filters import FilterError, ListingFilters, SearchError, parse_filters
 from search_index.indexer import IndexBusy
+from search_index.listing_query import facet_counts, listing_page, select_listings
 from search_index.outbox import IndexStale
-from search_index.query import MAX_RESULT_WINDOW, SearchResults, SearchTimeout, relevance_ranking, run_query, validate
+from search_index.query import (
+    MAX_QUERY_CHARS, MAX_RESULT_WINDOW, SearchResults, SearchTimeout, forget_terms, relevance_ranking, validate,
+)
+from search_index.snippets import snippet
 
-__all__ = ["record_change", "init_app", "sync", "rebuild", "search", "ranked_ids", "highlight", "add_words",
-           "status", "prune", "SearchResults", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale"]
+__all__ = [
+    "record_change", "init_app", "sync", "sync_counts", "index_dir", "behind", "rebuild", "status", "prune",
+    "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "keywords_of", "normalise",
+    "parse_filters", "ListingFilters", "FilterError", "select_listings", "listing_page", "facet_counts",
+    "MAX_QUERY_CHARS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale",
+]
 
 log = logging.getLogger(__name__)
-MODELS = {"result": TechResult, "need": TechNeed}
 _hooks = {"installed": False}
 _last_check: dict[str, float] = {}
 
 
 def record_change(listing) -> None:
-    """Note in the current transaction that `listing` must be (re)indexed."""
-    db.session.add(SearchChange(kind=listing.kind, listing_id=listing.id))
+    """Note that `listing` changed; at commit it joins the outbox once, and only if the index may hold it."""
+    session = db.session()
+    root = session.get_transaction() or session.begin()
+    noted = session.info.get("search_noted")
+    if noted is None or noted[0] is not root:  # a new transaction: forget the last one's notes
+        noted = session.info["search_noted"] = (root, {})
+    _listing, was_published = noted[1].get(id(listing), (listing, False))
+    noted[1][id(listing)] = (listing, was_published or _was_published(listing))
+
+
+def _was_published(listing) -> bool:
+    """Whether the index may hold `listing` from before this transaction (it only holds published ones)."""
+    # published_at stays set once a listing was published; the attribute history covers a status
+    # changed away from published but not flushed yet.
+    history = inspect(listing).attrs.status.history
+    return listing.published_at is not None or ListingStatus.PUBLISHED in (history.deleted or ())
 
 
 def init_app(app: Flask) -> None:
@@ -66,10 +99,28 @@ def _install_session_hooks() -> None:
         return
     from flask_sqlalchemy.session import Session as AppSession
 
+    event.listen(AppSession, "before_commit", _queue_changes)
     event.listen(AppSession, "after_flush", _note_changes)
     event.listen(AppSession, "after_commit", _sync_after_commit)
     event.listen(AppSession, "after_rollback", lambda session: session.info.pop("search_changed", None))
     _hooks["installed"] = True
+
+
+def _queue_changes(session) -> None:
+    """One outbox row per noted listing that is, or may have been, in the index; none for the rest."""
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT: the outer commit decides
+    noted = session.info.pop("search_noted", None)
+    if noted is None or noted[0] is not session.get_transaction():
+        return
+    listings = [(listing, was) for listing, was in noted[1].values() if not inspect(listing).transient]
+    if any(inspect(listing).pending for listing, _was in listings):
+        session.flush()  # ids first
+    for listing, was_published in listings:
+        state = inspect(listing)
+        if (was_published or state.deleted or state.was_deleted or listing.status == ListingStatus.PUBLISHED
+                or listing.published_at is not None):
+            session.add(SearchChange(kind=listing.kind, listing_id=state.identity[0]))
 
 
 def _note_changes(session, _flush_context) -> None:
@@ -101,10 +152,28 @@ def sync(app: Flask) -> int:
         return indexer.sync(app, session=db.session)
 
 
-def rebuild(app: Flask, progress=None) -> int:
-    """Rebuild the index from the database; returns the number of documents."""
+def sync_counts(app: Flask, lock_timeout: float = 10.0) -> indexer.SyncResult:
+    """Apply the outbox with a short transaction of its own: (changes applied, listings touched).
+
+    Raises IndexBusy when the index stays locked for `lock_timeout` seconds, IndexStale when only a rebuild helps.
+    """
+    return indexer.sync_counts(app, lock_timeout=lock_timeout)
+
+
+def index_dir(app: Flask) -> str:
+    """This node's index folder."""
+    return indexer.index_dir(app)
+
+
+def behind(app: Flask) -> bool:
+    """Whether this node's index has outbox changes to apply (or a changed history to refuse)."""
+    return indexer.pending(app, db.session)
+
+
+def rebuild(app: Flask, progress=None, procs: int | None = None) -> int:
+    """Rebuild the index from the database (`procs` writer processes); returns the number of documents."""
     with _context(app):
-        return indexer.rebuild(app, progress=progress)
+        return indexer.rebuild(app, progress=progress, procs=procs)
 
 
 def status(app: Flask) -> dict:
@@ -133,6 +202,24 @@ def _context(app: Flask):
     return app.app_context()
 
 
+def normalise(text: str | None) -> str:
+    """`text` folded as the index folds it: full-width forms, traditional characters, case."""
+    return analysis.normalise(text)
+
+
+def keywords_of(text: str | None) -> list[str]:
+    """The words a query for `text` looks for (folded, segmented, stop words dropped)."""
+    return analysis.query_units(analysis.normalise(text))
+
+
+def drop_term_cache(app: Flask) -> None:
+    """Forget the posting sets cached on this process's searcher (benchmarks measure cold queries so)."""
+    with searchers.lock():
+        searcher = searchers.current(indexer.index_dir(app))
+        if searcher is not None:
+            forget_terms(searcher)
+
+
 def add_words(words) -> list[str]:
     """Add words to the admins' domain dictionary (takes effect for queries at once; reindex for documents)."""
     return dictionary.add_words(words)
@@ -155,29 +242,24 @@ def catch_up(app: Flask) -> None:
         log.warning("search index catch-up failed", exc_info=True)
 
 
-def search(kind: str, q: str = "", filters: dict | None = None, sort: str = "relevance", page: int = 1,
+def search(kind: str, q: str = "", filters=None, sort: str = "relevance", page: int = 1,
            per_page: int = 20) -> SearchResults:
-    """Published listings of `kind` matching the plain-text query, with facets and highlights."""
-    app = current_app._get_current_object()
+    """Published listings of `kind` matching the plain-text query and filters, with facets and highlights.
+
+    `filters` is a dict of filters only, or ListingFilters from `parse_filters`; refused with FilterError.
+    """
     q, page, per_page = validate(kind, q, sort, page, per_page)
-    catch_up(app)
-    path = indexer.index_dir(app)
-    with searchers.lock():
-        searcher = searchers.current(path)
-        if searcher is None:
-            parse_filters(kind, filters)  # still refuse bad filters
-            ranked, total, facets, units, notice = [], 0, facet_counts(kind, None, []), [], ""
-        else:
-            table = searchers.facet_table(searcher, path)
-            ranked, total, facets, units, notice = run_query(searcher, table, kind, q, filters or {}, sort,
-                                                             page, per_page)
-    items = _reread(kind, [listing_id for listing_id, _ in ranked])
-    scores = dict(ranked)
-    dropped = len(ranked) - len(items)
+    if not isinstance(filters, ListingFilters):
+        filters = parse_filters(kind, filters or {}, strict_keys=True)
+    filters.check()
+    ranked, units, notice = _ranking(kind, q, MAX_RESULT_WINDOW) if q else (None, [], "")
+    ids = [listing_id for listing_id, _score in ranked] if ranked is not None else None
+    total, page, items = listing_page(filters, ids, sort, page, per_page)
+    scores = dict(ranked or ())
     return SearchResults(
-        ids=[item.id for item in items], total=max(0, total - dropped), facets=facets,
+        ids=[item.id for item in items], total=total, facets=facet_counts(filters, ids),
         highlights={item.id: snippet(item.body, units) for item in items},
-        scores={item.id: round(scores[item.id], 4) for item in items}, items=items, page=page,
+        scores={item.id: round(scores.get(item.id, 0.0), 4) for item in items}, items=items, page=page,
         per_page=per_page, notice=notice, units=units,
     )
 
@@ -187,8 +269,14 @@ def ranked_ids(kind: str, q: str, limit: int = MAX_RESULT_WINDOW) -> tuple[list[
 
     For pages that filter, count and page in the database themselves (the browse pages).
     """
-    app = current_app._get_current_object()
     q, _page, _per_page = validate(kind, q, "relevance", 1, 1)
+    ranked, units, notice = _ranking(kind, q, limit)
+    return [listing_id for listing_id, _score in ranked], units, notice
+
+
+def _ranking(kind: str, q: str, limit: int):
+    """(listing id, score) best first from this node's index, the query units and a notice."""
+    app = current_app._get_current_object()
     catch_up(app)
     path = indexer.index_dir(app)
     with searchers.lock():
@@ -199,16 +287,13 @@ def ranked_ids(kind: str, q: str, limit: int = MAX_RESULT_WINDOW) -> tuple[list[
         return relevance_ranking(searcher, table, kind, q, limit)
 
 
+def similar(listing, kind: str, limit: int = 200) -> list[SimilarListing]:
+    """Published listings of `kind` like `listing`: the best `limit` by shared words, plus some of its 技术领域."""
+    app = current_app._get_current_object()
+    catch_up(app)
+    return gather(indexer.index_dir(app), kind, listing, limit)
+
+
 def highlight(text: str | None, units: list[str]):
     """An HTML-safe snippet of `text` with the query units marked."""
     return snippet(text, units)
-
-
-def _reread(kind: str, ids: list[int]) -> list:
-    """The hits from the database, in rank order; anything no longer published is dropped."""
-    if not ids:
-        return []
-    model = MODELS[kind]
-    rows = db.session.scalars(select(model).where(model.id.in_(ids), model.status == ListingStatus.PUBLISHED))
-    by_id = {row.id: row for row in rows}
-    return [by_id[i] for i in ids if i in by_id]

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from whoosh.matching.wrappers import FilterMatcher
 
 from search_index import analysis
-from search_index.filters import SearchError, apply_filters, facet_counts, parse_filters
-from search_index.schema import NO_PRICE
+from search_index.filters import KINDS, SearchError
 
 MAX_QUERY_CHARS = 100
 MAX_UNITS = 8
@@ -23,7 +22,6 @@ MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 5000
 TIME_LIMIT = 0.8  # seconds of matching and scoring; reading the page from the DB comes on top
 SORTS = ("relevance", "newest", "price", "price_desc")
-KINDS = ("result", "need")
 BOOSTS = {"title": 8.0, "keywords": 4.0, "body": 1.5, "org": 1.0}
 GRAM_BOOST = 3.0
 TERM_CACHE_IDS = 1_500_000  # document numbers kept in cached posting sets per searcher
@@ -35,7 +33,7 @@ class SearchTimeout(SearchError):
 
 @dataclass
 class SearchResults:
-    """One page of hits (ids in rank order) plus facet counts over all hits."""
+    """One page of hits (ids in rank order) plus facet counts over all hits (each without its own filter)."""
 
     ids: list[int]
     total: int
@@ -92,6 +90,11 @@ def _leaf_ids(matcher) -> list[int]:
         ids.extend(matcher._ids)
         matcher._next_block()
     return [d for d in ids if d not in deleted] if deleted else ids
+
+
+def forget_terms(searcher) -> None:
+    """Drop the posting sets cached on `searcher`."""
+    searcher.__dict__.pop("_term_docs", None)
 
 
 def term_docs(searcher, field: str, text: str) -> frozenset:
@@ -179,20 +182,8 @@ def rank_by_relevance(searcher, table, units: list[str], docs: list[int], limit:
     return [(d, scores[d]) for d in top]
 
 
-def rank_by_value(docs: list[int], table, sort: str, limit: int) -> list[tuple[int, float]]:
-    """Top `limit` documents by publication time or price (面议 last)."""
-    published, ids, price = table.column("published"), table.column("listing_id"), table.column("price")
-    if sort in ("newest", "relevance"):
-        top = heapq.nlargest(limit, docs, key=lambda d: (published[d], ids[d]))
-    elif sort == "price":
-        top = heapq.nsmallest(limit, docs, key=lambda d: (price[d] == NO_PRICE, price[d], -published[d]))
-    else:
-        top = heapq.nsmallest(limit, docs, key=lambda d: (price[d] == NO_PRICE, -price[d], -published[d]))
-    return [(d, 0.0) for d in top]
-
-
 def relevance_ranking(searcher, table, kind: str, q: str, limit: int):
-    """The best `limit` listing ids for `q` (no filters), the query units and a notice."""
+    """The best `limit` (listing id, score) for `q` (no filters), the query units and a notice."""
     deadline = time.monotonic() + TIME_LIMIT
     units = analysis.query_units(analysis.normalise(q))[:MAX_UNITS]
     if not units:
@@ -203,29 +194,4 @@ def relevance_ranking(searcher, table, kind: str, q: str, limit: int):
         docs = matching_docs(searcher, kind, units, False, deadline)
         notice = "没有同时包含全部检索词的结果，以下为部分匹配。" if docs else ""
     ranked = rank_by_relevance(searcher, table, units, docs, limit, deadline)
-    return [table[d].listing_id for d, _score in ranked], units, notice
-
-
-def run_query(searcher, table, kind: str, q: str, filters: dict, sort: str, page: int, per_page: int):
-    """Everything but the database: (ranked page of (listing id, score), total, facets, units, notice)."""
-    deadline = time.monotonic() + TIME_LIMIT
-    checks = parse_filters(kind, filters)
-    units = analysis.query_units(analysis.normalise(q))[:MAX_UNITS] if q else []
-    notice = ""
-    if units:
-        docs = matching_docs(searcher, kind, units, True, deadline)
-        if not docs and len(units) > 1:
-            docs = matching_docs(searcher, kind, units, False, deadline)
-            notice = "没有同时包含全部检索词的结果，以下为部分匹配。" if docs else ""
-    else:
-        docs = all_docs(searcher, table, kind)
-    if checks:
-        docs = apply_filters(table, docs, checks)
-    facets = facet_counts(kind, table, docs)
-    limit = page * per_page
-    if units and sort == "relevance":
-        ranked = rank_by_relevance(searcher, table, units, docs, limit, deadline)
-    else:
-        ranked = rank_by_value(docs, table, sort, limit)
-    window = ranked[(page - 1) * per_page:limit]
-    return [(table[d].listing_id, score) for d, score in window], len(docs), facets, units, notice
+    return [(table[d].listing_id, score) for d, score in ranked], units, notice

@@ -1,8 +1,8 @@
 """Index schema and the document built for one published listing.
 
 Facet and sort values travel in one packed column (`facets`), read once per
-searcher into a per-document table, so counting facets never touches stored
-fields.
+searcher into a per-document table, so ranking ties and matching candidates never
+touch stored fields (the facet counts themselves come from the database).
 """
 from collections import Counter
 from dataclasses import dataclass

@@ -6,6 +6,8 @@ Same forms, services and permission checks as the site's listing pages
 from flask import jsonify, request, url_for
 from flask_login import AnonymousUserMixin
 
+import search_index
+
 from marketplace.api import bp
 from marketplace.api.auth import token_required, token_user
 from marketplace.api.pagination import paged_json
@@ -14,15 +16,12 @@ from marketplace.api.payload import (
 )
 from marketplace.api.serializers import listing_json
 from marketplace.listings import services
-from marketplace.listings.browse_params import BrowseParams
-from marketplace.listings.browse_service import filtered_select
 from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
 from marketplace.listings.services import LISTING_MODELS, WorkflowError
 from marketplace.listings.views import BUTTON_ACTIONS
 from marketplace.listings.workflow import ACTIONS, OWNER
 from marketplace.permissions import can_edit_listing, can_review_listing, can_view_listing
-from models import Region, db
-from models.vocab import MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
+from models import db
 
 FORMS = {"result": ResultForm, "need": NeedForm}
 KIND_PATHS = {"result": "results", "need": "needs"}
@@ -62,31 +61,6 @@ def _created(listing):
     return jsonify(listing_json(listing)), 201, {"Location": location}
 
 
-def _filter_params(kind: str) -> BrowseParams:
-    """Filters of a list call; an unknown value is a 400 (the browse page would drop it)."""
-    args, params = request.args, BrowseParams(kind=kind)
-    choices = {"field": (TECH_FIELDS, "技术领域")}
-    if kind == "result":
-        choices.update(maturity=(MATURITY_LEVELS, "成熟度"), mode=(TRANSFER_MODES, "转化方式"))
-    for name, (allowed, label) in choices.items():
-        value = args.get(name, "").strip()
-        if value and value not in allowed:
-            raise ApiError(400, "bad_filter", f"未知的{label}：{value[:20]}")
-        setattr(params, name, value or None)
-    region = args.get("region", "").strip()
-    if region:
-        params.region = db.session.get(Region, region) if region.isascii() and region.isdigit() else None
-        if params.region is None:
-            raise ApiError(400, "bad_filter", f"未知的地区代码：{region[:20]}")
-    if kind == "need":
-        for name in ("bounty", "expired"):
-            value = args.get(name, "").strip().lower()
-            if value not in ("", "0", "1", "true", "false"):
-                raise ApiError(400, "bad_filter", f"{name} 应为 true 或 false。")
-            setattr(params, "bounty" if name == "bounty" else "show_expired", value in ("1", "true"))
-    return params
-
-
 def get_listing(kind: str, **path):
     """A published listing, or one the token's user may see."""
     return jsonify(listing_json(visible_listing(kind, path[f"{kind}_id"])))
@@ -94,7 +68,10 @@ def get_listing(kind: str, **path):
 
 def list_listings(kind: str):
     """Published listings, newest first, filtered like the browse pages, one page at a time."""
-    return jsonify(paged_json(filtered_select(_filter_params(kind)), listing_json))
+    filters = search_index.parse_filters(kind, request.args)
+    if filters.errors:  # the browse page would drop the value and say so; same message here
+        raise ApiError(400, "bad_filter", filters.errors[0])
+    return jsonify(paged_json(search_index.select_listings(filters), listing_json))
 
 
 @token_required("institute", "enterprise")

@@ -73,14 +73,19 @@ LOCATION = {"Location": {"description": "新建对象的地址", "schema": strin
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
 
 
+WAN = string(pattern=r"^[0-9]{1,16}(\.[0-9]{1,6})?$")
+FLAG = string(enum=["true", "false", "1", "0"])
+KIND_FILTERS = {
+    "result": [query("maturity", "成熟度", string(enum=list(MATURITY_LEVELS))),
+               query("mode", "转化方式", string(enum=list(TRANSFER_MODES))),
+               query("price_min", "最低价格（万元；面议的不在其中）", WAN), query("price_max", "最高价格（万元）", WAN)],
+    "need": [query("bounty", "只看揭榜挂帅", FLAG), query("expired", "包含已过截止日期的需求", FLAG),
+             query("budget_min", "最低预算（万元；面议的不在其中）", WAN), query("budget_max", "最高预算（万元）", WAN)],
+}
+
+
 def _listing_paths(kind: str, path: str, model: str, label: str) -> dict:
-    filters = [FIELD, REGION]
-    if kind == "result":
-        filters += [query("maturity", "成熟度", string(enum=list(MATURITY_LEVELS))),
-                    query("mode", "转化方式", string(enum=list(TRANSFER_MODES)))]
-    else:
-        filters += [query("bounty", "只看揭榜挂帅", string(enum=["true", "false", "1", "0"])),
-                    query("expired", "包含已过截止日期的需求", string(enum=["true", "false", "1", "0"]))]
+    filters = [FIELD, REGION, *KIND_FILTERS[kind]]
     listing_id = path_id(f"{kind}_id", f"{label}编号")
     return {
         f"/{path}": {
@@ -138,8 +143,11 @@ DIMENSIONS = ["type", "field", "seller_type", "buyer_type", "ip"]
 
 
 def _read_paths() -> dict:
+    only = {"result": "（仅 kind=result）", "need": "（仅 kind=need）"}
+    kind_filters = [{**param, "description": param["description"] + only[kind]}
+                    for kind, params in KIND_FILTERS.items() for param in params]
     search_params = [query("q", "检索词"), query("kind", "result 或 need", string(enum=["result", "need"])), FIELD,
-                     REGION, query("sort", "relevance（默认）、newest 等"), *PAGING]
+                     REGION, *kind_filters, query("sort", "relevance（默认）、newest 等"), *PAGING]
     region = query("region", "地区代码（默认全国）")
     return {
         "/": {"get": op("API 入口", _json(ref("Index"), "名称与版本"))},

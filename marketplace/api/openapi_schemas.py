@@ -143,6 +143,9 @@ def page_of(item: dict) -> dict:
                 "pages": {"type": "integer", "minimum": 0}}, ["items", "total", "page", "per_page", "pages"])
 
 
+FACETS_NOTE = ("[值, 条数]：field、province、city、maturity、mode、bounty（yes/no）；"
+               "每个分面计数时不用它自己的筛选条件，其余条件照用（与浏览页相同）")
+
 SCHEMAS = {
     "Error": obj({"error": obj({
         "code": string(description="机器可读的错误代码，如 not_found、validation_failed"),
@@ -175,7 +178,7 @@ SCHEMAS = {
                                                              description="action 为 refuse 时必填"))}, ["action"]),
     "SearchPage": obj({"total": INTEGER, "page": INTEGER, "per_page": INTEGER, "pages": INTEGER,
                        "items": array(SEARCH_ITEM),
-                       "facets": {"type": "object", "additionalProperties": array(
+                       "facets": {"type": "object", "description": FACETS_NOTE, "additionalProperties": array(
                            {"type": "array", "prefixItems": [string(), INTEGER], "minItems": 2, "maxItems": 2})},
                        "notice": string()}, ["total", "page", "per_page", "pages", "items", "facets", "notice"]),
     "Matches": obj({"items": array(obj({"result_id": INTEGER, "title": string(),

@@ -5,18 +5,18 @@ import search_index
 from marketplace.api import bp
 from marketplace.errors import error_response
 
-FILTER_PARAMS = ("field", "region", "maturity", "mode", "bounty", "price_min", "price_max")
-
 
 @bp.route("/search")
 def search():
     """Published results or needs matching `q`, in rank order, with facet counts."""
     args = request.args
-    filters = {name: args.get(name) for name in FILTER_PARAMS if args.get(name)}
+    kind = args.get("kind", "result")
     try:
         found = search_index.search(
-            args.get("kind", "result"), args.get("q", ""), filters, sort=args.get("sort", "relevance"),
+            kind, args.get("q", ""), search_index.parse_filters(kind, args), sort=args.get("sort", "relevance"),
             page=args.get("page", 1), per_page=args.get("per_page", 20))
+    except search_index.FilterError as exc:
+        return error_response(400, str(exc), "bad_filter")
     except search_index.SearchError as exc:
         return error_response(400, str(exc), "bad_query")
     items = [{

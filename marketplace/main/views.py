@@ -31,12 +31,12 @@ def readyz():
     """
     from marketplace.migrations import current_revision, head_revision
     from models import db
-    from search_index import indexer
+    import search_index
 
     try:
         db.session.execute(text("SELECT 1"))
         revision, head = current_revision(), head_revision()
-        index_behind = indexer.pending(current_app, db.session)
+        index_behind = search_index.behind(current_app)
     except SQLAlchemyError:
         current_app.logger.exception("readiness probe: database unavailable")
         return {"status": "unavailable", "database": "unreachable"}, 503

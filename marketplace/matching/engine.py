@@ -11,10 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 import search_index
-from marketplace.matching import candidates as retrieval
 from models import ListingStatus, Region, TechNeed, TechResult, db
-from search_index import indexer
-from search_index.schema import NO_PRICE
 
 DEFAULT_WEIGHTS = {"text": 0.45, "field": 0.15, "region": 0.15, "maturity": 0.10, "price": 0.15}
 TEXT_CANDIDATES = 200
@@ -75,18 +72,17 @@ def _combine(factors: dict, w: dict) -> float:
     return round(100.0 * sum(w[k] * factors[k] for k in w) / total, 1)
 
 
-def _facet_factors(cand, row, source, kind: str) -> dict:
-    """Factor values from the candidate's facet row (no database)."""
-    price = None if row.price == NO_PRICE else row.price
-    if kind == "result":  # `source` is a need, the row a result
-        maturity = maturity_fit(row.maturity, source.cooperation_mode_list)
-        budget_fit = price_fit(price, source.budget_fen)
-    else:  # `source` is a result, the row a need
-        maturity = maturity_fit(source.maturity, list(row.modes))
-        budget_fit = price_fit(source.price_fen, price)
+def _facet_factors(cand, source, kind: str) -> dict:
+    """Factor values from what the index knows about the candidate (no database)."""
+    if kind == "result":  # `source` is a need, the candidate a result
+        maturity = maturity_fit(cand.maturity, source.cooperation_mode_list)
+        budget_fit = price_fit(cand.price_fen, source.budget_fen)
+    else:  # `source` is a result, the candidate a need
+        maturity = maturity_fit(source.maturity, list(cand.modes))
+        budget_fit = price_fit(source.price_fen, cand.price_fen)
     # Square root: sharing the key words matters more than covering every word of the description.
-    return {"text": min(1.0, cand.text) ** 0.5, "field": 1.0 if row.field == source.field else 0.0,
-            "region": region_fit(row.city, source.region_code), "maturity": maturity, "price": budget_fit}
+    return {"text": min(1.0, cand.text) ** 0.5, "field": 1.0 if cand.field == source.field else 0.0,
+            "region": region_fit(cand.city, source.region_code), "maturity": maturity, "price": budget_fit}
 
 
 def _region_name(code: str) -> str:
@@ -115,22 +111,15 @@ def reasons_for(need: TechNeed, result: TechResult, factors: dict, shared_words:
     return reasons
 
 
-def _source_units(listing) -> list:
-    return retrieval.query_units(listing.keyword_list, listing.title, listing.body)
-
-
 def _rank(source, kind: str, limit: int) -> list[Suggestion]:
-    app = current_app._get_current_object()
     limit = max(1, min(int(limit), MAX_LIMIT))
-    search_index.catch_up(app)
-    table, found = retrieval.gather(indexer.index_dir(app), kind, _source_units(source), source.field,
-                                    source.region_code, TEXT_CANDIDATES)
+    found = search_index.similar(source, kind, TEXT_CANDIDATES)
     if not found:
         return []
     w = weights()
     scored = []
     for cand in found:
-        factors = _facet_factors(cand, table[cand.docnum], source, kind)
+        factors = _facet_factors(cand, source, kind)
         scored.append((_combine(factors, w), factors, cand))
     scored.sort(key=lambda item: (-item[0], -item[2].listing_id))
     return _reread(source, kind, scored, limit)

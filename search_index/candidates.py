@@ -1,4 +1,4 @@
-"""Candidate retrieval for matching, straight from the search index.
+"""Candidates for matching straight from the index: listings similar to a given one.
 
 A listing's words (keywords, title, the start of the description) become weighted
 query units. Words too common to mean anything are dropped from term statistics
@@ -17,6 +17,7 @@ from itertools import islice
 
 from search_index import analysis, searchers
 from search_index.query import all_docs, term_docs
+from search_index.schema import NO_PRICE
 
 # Where a unit occurs, and how much that says about the document.
 FIELD_FACTORS = (("title", 1.0), ("keywords", 1.0), ("body", 0.6))
@@ -40,11 +41,24 @@ MATCH_STOP_WORDS = frozenset(
 
 
 @dataclass
+class SimilarListing:
+    """A listing similar to the source: its text score (0–1), shared words and facet values from the index."""
+
+    listing_id: int
+    text: float
+    units: list
+    field: str
+    city: str
+    maturity: str
+    modes: tuple
+    price_fen: int | None  # price of a result or budget of a need; None for 面议
+
+
+@dataclass
 class Candidate:
-    """One indexed listing with its text score (0–1) and the units it shares."""
+    """One indexed document with its text score (0–1) and the units it shares."""
 
     docnum: int
-    listing_id: int
     text: float
     units: list
 
@@ -145,7 +159,7 @@ def text_candidates(searcher, kind: str, units, limit: int) -> list[Candidate]:
             shared.setdefault(docnum, []).append(unit)
     top = heapq.nlargest(limit, scores, key=scores.__getitem__)
     order = {unit: i for i, (unit, _w, _s) in enumerate(units)}  # keywords first in the reasons
-    return [Candidate(d, 0, scores[d] / denominator, sorted(shared[d], key=order.__getitem__)) for d in top]
+    return [Candidate(d, scores[d] / denominator, sorted(shared[d], key=order.__getitem__)) for d in top]
 
 
 def field_docs(searcher, table, kind: str, field: str) -> list[int]:
@@ -173,19 +187,24 @@ def same_field_candidates(searcher, table, kind: str, field: str, city: str, lim
     if len(chosen) < limit:
         taken = set(chosen)
         chosen += islice((d for d in docs if d not in taken), limit - len(chosen))
-    return [Candidate(d, 0, 0.0, []) for d in chosen]
+    return [Candidate(d, 0.0, []) for d in chosen]
 
 
-def gather(path: str, kind: str, units, field: str, city: str, text_limit: int):
-    """All candidates of `kind` plus the facet table, under the index lock; None without an index."""
+def gather(path: str, kind: str, listing, text_limit: int) -> list[SimilarListing]:
+    """Listings of `kind` sharing words with `listing` (best `text_limit`) or its 技术领域, under the index lock."""
+    units = query_units(listing.keyword_list, listing.title, listing.body)
     with searchers.lock():
         searcher = searchers.current(path)
         if searcher is None:
-            return None, []
+            return []
         table = searchers.facet_table(searcher, path)
         found = {c.docnum: c for c in text_candidates(searcher, kind, units, text_limit)}
-        for cand in same_field_candidates(searcher, table, kind, field, city, FIELD_CANDIDATES):
+        for cand in same_field_candidates(searcher, table, kind, listing.field, listing.region_code,
+                                          FIELD_CANDIDATES):
             found.setdefault(cand.docnum, cand)
+    similar = []
     for cand in found.values():
-        cand.listing_id = table[cand.docnum].listing_id
-    return table, list(found.values())
+        row = table[cand.docnum]
+        similar.append(SimilarListing(row.listing_id, cand.text, cand.units, row.field, row.city, row.maturity,
+                                      row.modes, None if row.price == NO_PRICE else row.price))
+    return similar
