@@ -10,6 +10,12 @@ from tests import factories as f
 
 
 @pytest.fixture
+def app_config():
+    """These tests count the after-commit syncs, which the other tests leave to the first search."""
+    return {"SEARCH_AUTO_SYNC": True}
+
+
+@pytest.fixture
 def syncs(monkeypatch):
     """Listings touched by each after-commit sync, in order."""
     calls = []
