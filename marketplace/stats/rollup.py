@@ -1,11 +1,12 @@
 """Keep `stats_daily` equal to a recount of registered contracts.
 
-Every ORM flush that adds, changes or deletes a contract applies the difference
-between the contract's old and new contribution (register, amend, cancel, edits
-of a registered contract …). Bulk inserts that bypass the ORM (the contract
-importer) call `add_imported`. Cells are changed with an atomic upsert
-(`contracts = contracts + delta`), so concurrent registrations never lose a count.
-`rebuild` recounts everything (`flask stats rebuild`), `verify` compares.
+Once `install()` has run (create_app calls it), every ORM flush that adds, changes
+or deletes a contract applies the difference between the contract's old and new
+contribution (register, amend, cancel, edits of a registered contract …). Bulk
+inserts that bypass the ORM (the contract importer) call `add_imported`. Cells are
+changed with an atomic upsert (`contracts = contracts + delta`), so concurrent
+registrations never lose a count. `rebuild` recounts everything (`flask stats
+rebuild`), `verify` compares.
 """
 from sqlalchemy import (
     BigInteger, Column, Date, MetaData, String, Table, delete, event, func, insert, inspect, literal_column, select,
@@ -83,7 +84,6 @@ def apply_deltas(connection, changes) -> None:
     connection.execute(stmt, rows)
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session, _flush_context):
     changes = []
     for obj in session.new:
@@ -103,13 +103,17 @@ def _load_old_value_on_set(*_args):
     """No-op listener: registering it with active_history keeps the old value for the deltas."""
 
 
-for _name in TRACKED:
-    event.listen(getattr(Contract, _name), "set", _load_old_value_on_set, active_history=True)
+def install() -> None:
+    """Listen on every ORM flush (process-wide, so once however many apps are built)."""
+    if event.contains(Session, "after_flush", _after_flush):
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    for name in TRACKED:
+        event.listen(getattr(Contract, name), "set", _load_old_value_on_set, active_history=True)
 
 
-def _grouped(where, execute=None) -> list[tuple]:
+def _grouped(where) -> list[tuple]:
     """Recount cells from contracts with GROUP BY (one query per side and dim)."""
-    execute = execute or db.session.execute
     registered = [Contract.status == ContractStatus.REGISTERED, Contract.registered_on.is_not(None), *where]
     sums = (func.count(), func.sum(Contract.contract_amount_fen), func.sum(Contract.tech_amount_fen))
     changes = []
@@ -119,7 +123,7 @@ def _grouped(where, execute=None) -> list[tuple]:
             column = getattr(Contract, column_name) if column_name else literal_column("''")
             group = [Contract.registered_on, region] + ([column] if column_name else [])
             stmt = select(Contract.registered_on, region, column, *sums).where(*registered).group_by(*group)
-            for day, code, value, count, contract_fen, tech_fen in execute(stmt):
+            for day, code, value, count, contract_fen, tech_fen in db.session.execute(stmt):
                 amounts = (int(count), int(contract_fen or 0), int(tech_fen or 0))
                 names = categories(dim, value) if column_name else [""]
                 changes += [((side, dim, day, code, name), amounts) for name in names]
@@ -213,10 +217,3 @@ def verify() -> bool:
     """True when the pre-aggregated cells equal a recount."""
     return stored() == recount()
 
-
-@event.listens_for(StatsDaily.__table__, "after_create")
-def _fill_new_table(_table, connection, **_kw):
-    # `flask init-db` on a database that already holds contracts: count them once.
-    if not inspect(connection).has_table(Contract.__tablename__):
-        return
-    apply_deltas(connection, _grouped([], connection.execute))
