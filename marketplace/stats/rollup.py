@@ -104,16 +104,18 @@ def _load_old_value_on_set(*_args):
 
 
 def install() -> None:
-    """Listen on every ORM flush (process-wide, so once however many apps are built)."""
+    """Listen on every ORM flush and on stats_daily's creation (process-wide: once, however many apps)."""
     if event.contains(Session, "after_flush", _after_flush):
         return
     event.listen(Session, "after_flush", _after_flush)
     for name in TRACKED:
         event.listen(getattr(Contract, name), "set", _load_old_value_on_set, active_history=True)
+    event.listen(StatsDaily.__table__, "after_create", _fill_new_table)
 
 
-def _grouped(where) -> list[tuple]:
+def _grouped(where, execute=None) -> list[tuple]:
     """Recount cells from contracts with GROUP BY (one query per side and dim)."""
+    execute = execute or db.session.execute
     registered = [Contract.status == ContractStatus.REGISTERED, Contract.registered_on.is_not(None), *where]
     sums = (func.count(), func.sum(Contract.contract_amount_fen), func.sum(Contract.tech_amount_fen))
     changes = []
@@ -123,7 +125,7 @@ def _grouped(where) -> list[tuple]:
             column = getattr(Contract, column_name) if column_name else literal_column("''")
             group = [Contract.registered_on, region] + ([column] if column_name else [])
             stmt = select(Contract.registered_on, region, column, *sums).where(*registered).group_by(*group)
-            for day, code, value, count, contract_fen, tech_fen in db.session.execute(stmt):
+            for day, code, value, count, contract_fen, tech_fen in execute(stmt):
                 amounts = (int(count), int(contract_fen or 0), int(tech_fen or 0))
                 names = categories(dim, value) if column_name else [""]
                 changes += [((side, dim, day, code, name), amounts) for name in names]
@@ -217,3 +219,9 @@ def verify() -> bool:
     """True when the pre-aggregated cells equal a recount."""
     return stored() == recount()
 
+
+def _fill_new_table(_table, connection, **_kw):
+    # `flask init-db` on a database that already holds contracts: count them once.
+    if not inspect(connection).has_table(Contract.__tablename__):
+        return
+    apply_deltas(connection, _grouped([], connection.execute))
