@@ -10,7 +10,6 @@ from models import db
 from models.base import utcnow
 
 
-
 class Role(StrEnum):
     """A user's role; the stored value is the lower-case name."""
 
