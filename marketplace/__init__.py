@@ -63,9 +63,13 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from marketplace.api.auth import load_token_user
     from marketplace.auth.services import load_user
+    from marketplace.stats import rollup
 
     login_manager.user_loader(load_user)
+    login_manager.request_loader(load_token_user)
+    rollup.install()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from marketplace.api.tokens import create_token, revoke_all, revoke_token, user_tokens
 from models import ApiToken, Organisation, User, db
-from models.user import ROLES
+from models.user import ROLES, Role
 
-DEFAULT_ORG_TYPE = {"institute": "科研机构", "enterprise": "企业", "broker": "企业", "official": "机关", "admin": "其他"}
+DEFAULT_ORG_TYPE = {Role.INSTITUTE: "科研机构", Role.ENTERPRISE: "企业", Role.BROKER: "企业", Role.OFFICIAL: "机关",
+                    Role.ADMIN: "其他"}
 
 regions_cli = AppGroup("regions", help="行政区划 (GB/T 2260)")
 users_cli = AppGroup("users", help="账号管理")
@@ -75,7 +76,7 @@ def ensure_organisation(name: str, org_type: str, region_code: str) -> Organisat
 
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice([role.value for role in ROLES]), required=True)
 @click.option("--org", "org_name", help="单位名称；不存在时新建")
 @click.option("--org-type", default=None, help="新建单位的类型（默认按角色）")
 @click.option("--region", default="530100", show_default=True, help="新建单位的地区代码")

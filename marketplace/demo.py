@@ -15,6 +15,7 @@ from marketplace.listings import services as listing_services
 from marketplace.listings.import_checks import ip_rights
 from marketplace.money import parse_wan
 from models import BountyApplication, ListingStatus, Organisation, Region, TechNeed, TechResult, User, db
+from models.user import PUBLISHER_ROLES, Role
 
 APPROVAL_NOTE = "材料齐全，同意发布。"
 RETURN_REASON = "请补充关键技术指标的检测报告和知识产权证明材料。"
@@ -35,7 +36,7 @@ class DemoContext:
     def owner(self, org_key: str) -> User:
         """The demo publisher account of an organisation."""
         return next(u for u in self.users.values() if u.organisation_id == self.orgs[org_key].id
-                    and u.role in ("institute", "enterprise"))
+                    and u.role in PUBLISHER_ROLES)
 
     def reviewer_for(self, region_code: str) -> User:
         """A city bureau reviews its city, a provincial bureau the rest of its province."""
@@ -176,4 +177,4 @@ def _seed_applications(context: DemoContext) -> None:
 def need_owner(context: DemoContext, need: TechNeed) -> User:
     """The enterprise account that published `need`."""
     return next(u for u in context.users.values() if u.organisation_id == need.organisation_id
-                and u.role == "enterprise")
+                and u.role == Role.ENTERPRISE)

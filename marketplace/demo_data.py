@@ -3,6 +3,7 @@
 Local enterprises are made up; universities, institutes and bureaus are real names
 used only as plausible owners of invented listings.
 """
+from models.user import Role
 
 DEMO_PASSWORD = "Demo-market-2026"
 
@@ -30,18 +31,18 @@ ORGANISATIONS = {
 
 # (username, role, organisation key or None, display name)
 USERS = [
-    ("inst_kib", "institute", "kib", "昆明植物所成果转化办"), ("inst_ipm", "institute", "ipm", "贵金属所科技处"),
-    ("inst_kust", "institute", "kust", "昆工科技处"), ("inst_ynu", "institute", "ynu", "云大科技处"),
-    ("inst_ynau", "institute", "ynau", "云农大科技处"), ("inst_scu", "institute", "scu", "川大技术转移中心"),
-    ("inst_uestc", "institute", "uestc", "电子科大科学技术发展研究院"),
-    ("inst_swust", "institute", "swust", "西科大科技处"),
-    ("ent_baiyao", "enterprise", "baiyao", "白药研发中心"), ("ent_qujing", "enterprise", "qujing", "麒麟新能源技术部"),
-    ("ent_yuxi", "enterprise", "yuxi", "玉溪冷链技术部"), ("ent_dali", "enterprise", "dali", "苍洱生物研发部"),
-    ("ent_mianyang", "enterprise", "mianyang", "科创装备技术部"), ("ent_chengdu", "enterprise", "chengdu", "天府数智产品部"),
-    ("broker_li", "broker", "agency", "李经纪"), ("broker_wang", "broker", "agency", "王经纪"),
-    ("official_km", "official", "bureau_km", "昆明市科技局审核员"), ("official_yn", "official", "bureau_yn", "省科技厅审核员"),
-    ("official_sc", "official", "bureau_sc", "四川省科技厅审核员"),
-    ("admin", "admin", None, "平台管理员"),
+    ("inst_kib", Role.INSTITUTE, "kib", "昆明植物所成果转化办"), ("inst_ipm", Role.INSTITUTE, "ipm", "贵金属所科技处"),
+    ("inst_kust", Role.INSTITUTE, "kust", "昆工科技处"), ("inst_ynu", Role.INSTITUTE, "ynu", "云大科技处"),
+    ("inst_ynau", Role.INSTITUTE, "ynau", "云农大科技处"), ("inst_scu", Role.INSTITUTE, "scu", "川大技术转移中心"),
+    ("inst_uestc", Role.INSTITUTE, "uestc", "电子科大科学技术发展研究院"),
+    ("inst_swust", Role.INSTITUTE, "swust", "西科大科技处"),
+    ("ent_baiyao", Role.ENTERPRISE, "baiyao", "白药研发中心"), ("ent_qujing", Role.ENTERPRISE, "qujing", "麒麟新能源技术部"),
+    ("ent_yuxi", Role.ENTERPRISE, "yuxi", "玉溪冷链技术部"), ("ent_dali", Role.ENTERPRISE, "dali", "苍洱生物研发部"),
+    ("ent_mianyang", Role.ENTERPRISE, "mianyang", "科创装备技术部"), ("ent_chengdu", Role.ENTERPRISE, "chengdu", "天府数智产品部"),
+    ("broker_li", Role.BROKER, "agency", "李经纪"), ("broker_wang", Role.BROKER, "agency", "王经纪"),
+    ("official_km", Role.OFFICIAL, "bureau_km", "昆明市科技局审核员"), ("official_yn", Role.OFFICIAL, "bureau_yn", "省科技厅审核员"),
+    ("official_sc", Role.OFFICIAL, "bureau_sc", "四川省科技厅审核员"),
+    ("admin", Role.ADMIN, None, "平台管理员"),
 ]
 
 # (org, field, title, keywords, maturity, ip, transfer_modes, price_wan or None, summary, state)

@@ -1,5 +1,6 @@
 """Accounts, log-in attempts and API tokens."""
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
@@ -8,17 +9,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models import db
 from models.base import utcnow
 
-ROLES = ("institute", "enterprise", "broker", "official", "admin")
+
+class Role(StrEnum):
+    """A user's role; the stored value is the lower-case name."""
+
+    INSTITUTE = "institute"
+    ENTERPRISE = "enterprise"
+    BROKER = "broker"
+    OFFICIAL = "official"
+    ADMIN = "admin"
+
+
+ROLES = tuple(Role)
 ROLE_LABELS = {
-    "institute": "科研机构/高校",
-    "enterprise": "企业",
-    "broker": "技术经纪人",
-    "official": "登记机构/科技局",
-    "admin": "平台管理员",
+    Role.INSTITUTE: "科研机构/高校",
+    Role.ENTERPRISE: "企业",
+    Role.BROKER: "技术经纪人",
+    Role.OFFICIAL: "登记机构/科技局",
+    Role.ADMIN: "平台管理员",
 }
 # Roles whose members publish listings on behalf of their organisation.
-PUBLISHER_ROLES = ("institute", "enterprise")
-REVIEWER_ROLES = ("official", "admin")
+PUBLISHER_ROLES = (Role.INSTITUTE, Role.ENTERPRISE)
+REVIEWER_ROLES = (Role.OFFICIAL, Role.ADMIN)
 
 
 class User(UserMixin, db.Model):

@@ -142,3 +142,10 @@ def test_category_cells_follow_type_field_and_ip_changes(ctx):
     assert cells[("seller", "ip", date(2025, 7, 1), "530100", "未涉及/未注明")] == (2, 10_00, 10_00)
     assert cells[("seller", "field", date(2025, 7, 1), "530100", "农业")] == (1, 9_00, 9_00)
     assert rollup.verify()
+
+
+def test_install_is_idempotent_and_made_by_create_app(ctx):
+    rollup.install()  # create_app already did; a second call must not count contracts twice
+    add_contract("530100", "510100", date(2025, 4, 1), 3_00)
+    db.session.commit()
+    assert rollup.stored_totals()[("seller", date(2025, 4, 1), "530100")] == (1, 3_00, 3_00)

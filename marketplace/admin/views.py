@@ -10,14 +10,14 @@ from marketplace.admin.services import (
 from marketplace.auth.forms import EmptyForm
 from marketplace.auth.services import AccountError, is_awaiting_approval
 from marketplace.auth.views import show_error
-from marketplace.permissions import roles_required
+from marketplace.permissions import permission_required
 from marketplace.regions import region_choices
 from models import User, db
 
 
 @bp.route("/")
 @bp.route("/users")
-@roles_required("admin")
+@permission_required("account.manage")
 def users():
     """All users, filtered by role and text, paginated."""
     form = UserFilterForm(formdata=request.args)
@@ -28,7 +28,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required("admin")
+@permission_required("account.manage")
 def new_user():
     """Create an account of any role (brokers, officials, admins …)."""
     form = AccountCreateForm()
@@ -47,7 +47,7 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>/<any(activate, deactivate):action>", methods=["POST"])
-@roles_required("admin")
+@permission_required("account.manage")
 def set_active(user_id: int, action: str):
     """Activate or deactivate an account (deactivation logs it out everywhere)."""
     user = db.get_or_404(User, user_id)
@@ -65,7 +65,7 @@ def set_active(user_id: int, action: str):
 
 
 @bp.route("/organisations")
-@roles_required("admin")
+@permission_required("account.manage")
 def organisations():
     """Organisations with their member counts, paginated."""
     text = request.args.get("q", "")[:100]

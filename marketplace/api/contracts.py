@@ -4,9 +4,9 @@ Same form (ContractForm), services and checks as marketplace/contracts/views.py;
 every step goes through the registration workflow and is kept in its history.
 """
 from flask import jsonify, request, url_for
+from flask_login import current_user
 
 from marketplace.api import bp
-from marketplace.api.auth import token_required, token_user
 from marketplace.api.pagination import paged_json
 from marketplace.api.payload import (
     ApiError, Key, check_form, conflict_on, current_input, formdata, idempotency_key, invalid, read_json_object,
@@ -17,11 +17,11 @@ from marketplace.contracts import services
 from marketplace.contracts.forms import ContractForm, DecisionForm
 from marketplace.contracts.services import ContractError
 from marketplace.contracts.workflow import ACTIONS, SELLER
+from marketplace.permissions import LOGGED_IN, can_view_contract, has, permission_required
 from models import CONTRACT_STATUS_LABELS, Contract, ContractEvent, db
 from models.contract import DEDUCTION_KINDS, REFUSAL_REASONS
 
 NO_CSRF = {"csrf": False}  # bearer tokens, not cookies: there is no cross-site request to forge
-FILERS = ("institute", "enterprise", "broker")
 CONTENT_KEYS = {
     "contract_type": Key("contract_type"), "subtype": Key("subtype"), "title": Key("title"),
     "contract_no": Key("contract_no"), "tech_field": Key("tech_field"), "ip_types": Key("ip_types", "list"),
@@ -47,7 +47,7 @@ def _flatten(body: dict) -> dict:
 
 def _visible(contract_id: int) -> Contract:
     contract = db.session.get(Contract, contract_id)
-    if contract is None or not services.can_view(token_user(), contract):
+    if contract is None or not can_view_contract(current_user, contract):
         raise ApiError(404, "not_found", "未找到该合同。")
     return contract
 
@@ -60,16 +60,16 @@ def _was_just_created(contract: Contract) -> bool:
 
 def _replay(contract: Contract, user):
     """A retried filing: the first request's contract, if it was this user's."""
-    if contract.created_by_id != user.id or not services.can_view(user, contract):
+    if contract.created_by_id != user.id or not can_view_contract(user, contract):
         raise ApiError(409, "idempotency_key_reused", "该幂等键已用于另一份合同申报，请换用新的键。")
     return jsonify(contract_json(contract, with_events=True)), 200
 
 
 @bp.route("/contracts", methods=["POST"])
-@token_required(*FILERS)
+@permission_required("contract.file")
 def file_contract():
     """Create a contract draft as the seller side or its broker; `"submit": true` also files it (提交申报)."""
-    user = token_user()
+    user = current_user
     body = read_json_object()
     key = idempotency_key(body)
     if key and (existing := services.find_by_key(key)) is not None:
@@ -91,7 +91,7 @@ def file_contract():
         if not _was_just_created(contract):
             db.session.rollback()
             return _replay(contract, user)
-        if user.role == "broker":
+        if has(user, "contract.broker"):
             contract.broker_id = user.id
         if submit:
             services.transition(contract, "file", user)
@@ -101,27 +101,27 @@ def file_contract():
 
 
 @bp.route("/contracts")
-@token_required()
+@permission_required(LOGGED_IN)
 def contracts():
     """The contracts the token's user works on (as on the site's list), newest change first."""
     status = request.args.get("status", "").strip() or None
     if status is not None and status not in CONTRACT_STATUS_LABELS:
         raise ApiError(400, "bad_filter", f"未知的合同状态，可用：{', '.join(CONTRACT_STATUS_LABELS)}。")
-    return jsonify(paged_json(services.contracts_select(token_user(), status), contract_json))
+    return jsonify(paged_json(services.contracts_select(current_user, status), contract_json))
 
 
 @bp.route("/contracts/<int:contract_id>")
-@token_required()
+@permission_required(LOGGED_IN)
 def contract(contract_id: int):
     """One contract with its history, for those the site lets see it."""
     return jsonify(contract_json(_visible(contract_id), with_events=True))
 
 
 @bp.route("/contracts/<int:contract_id>", methods=["PATCH"])
-@token_required()
+@permission_required(LOGGED_IN)
 def update_contract(contract_id: int):
     """Edit a draft or a contract returned for correction (seller side only; the parties stay)."""
-    contract, user = _visible(contract_id), token_user()
+    contract, user = _visible(contract_id), current_user
     if not services.is_seller_side(user, contract):
         raise ApiError(403, "forbidden", "只有卖方单位或其经纪人可以修改合同。")
     body = _flatten(read_json_object())
@@ -141,10 +141,10 @@ def update_contract(contract_id: int):
 
 
 @bp.route("/contracts/<int:contract_id>/actions", methods=["POST"])
-@token_required()
+@permission_required(LOGGED_IN)
 def contract_action(contract_id: int):
     """One registration step: file / withdraw (seller side); accept, return, register … (registrar)."""
-    contract, user = _visible(contract_id), token_user()
+    contract, user = _visible(contract_id), current_user
     form = DecisionForm(formdata=formdata(read_json_object(), DECISION_KEYS), meta=NO_CSRF)
     action = ACTIONS.get(form.action.data or "")
     if action is None:

@@ -4,12 +4,11 @@ Same forms, services and permission checks as the site's listing pages
 (marketplace/listings/views.py); every change is recorded by the workflow.
 """
 from flask import jsonify, request, url_for
-from flask_login import AnonymousUserMixin
+from flask_login import current_user
 
 import search_index
 
 from marketplace.api import bp
-from marketplace.api.auth import token_required, token_user
 from marketplace.api.pagination import paged_json
 from marketplace.api.payload import (
     ApiError, Key, check_form, conflict_on, current_input, formdata, invalid, read_json_object, take_flag,
@@ -20,7 +19,9 @@ from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
 from marketplace.listings.services import LISTING_MODELS, WorkflowError
 from marketplace.listings.views import BUTTON_ACTIONS
 from marketplace.listings.workflow import ACTIONS, OWNER
-from marketplace.permissions import can_edit_listing, can_review_listing, can_view_listing
+from marketplace.permissions import (
+    LOGGED_IN, can_edit_listing, can_review_listing, can_view_listing, permission_required,
+)
 from models import db
 
 FORMS = {"result": ResultForm, "need": NeedForm}
@@ -51,7 +52,7 @@ def _not_found(kind: str) -> ApiError:
 def visible_listing(kind: str, listing_id: int):
     """The listing if the caller (token user or anonymous) may see it, as on the site; else 404."""
     listing = db.session.get(LISTING_MODELS[kind], listing_id)
-    if listing is None or not can_view_listing(token_user() or AnonymousUserMixin(), listing):
+    if listing is None or not can_view_listing(current_user, listing):
         raise _not_found(kind)
     return listing
 
@@ -74,10 +75,10 @@ def list_listings(kind: str):
     return jsonify(paged_json(search_index.select_listings(filters), listing_json))
 
 
-@token_required("institute", "enterprise")
+@permission_required("listing.create")
 def create_listing(kind: str):
     """Create a draft for the token user's organisation; `"submit": true` sends it for review."""
-    user = token_user()
+    user = current_user
     if user.organisation is None:
         raise ApiError(403, "forbidden", "您的账号未关联单位，不能发布。")
     body = read_json_object()
@@ -92,10 +93,10 @@ def create_listing(kind: str):
     return _created(listing)
 
 
-@token_required()
+@permission_required(LOGGED_IN)
 def update_listing(kind: str, **path):
     """Change some fields of the organisation's listing; a published one goes back to review."""
-    listing, user = visible_listing(kind, path[f"{kind}_id"]), token_user()
+    listing, user = visible_listing(kind, path[f"{kind}_id"]), current_user
     if not can_edit_listing(user, listing):
         raise ApiError(403, "forbidden", "只有发布单位的成员可以修改。")
     body = read_json_object()
@@ -113,10 +114,10 @@ def update_listing(kind: str, **path):
     return jsonify(listing_json(listing))
 
 
-@token_required()
+@permission_required(LOGGED_IN)
 def listing_action(kind: str, **path):
     """One life-cycle step (submit, recall, withdraw; approve, return, take_down for reviewers)."""
-    listing, user = visible_listing(kind, path[f"{kind}_id"]), token_user()
+    listing, user = visible_listing(kind, path[f"{kind}_id"]), current_user
     form = ActionForm(formdata=formdata(read_json_object(), ACTION_KEYS), meta=NO_CSRF)
     if form.action.data not in BUTTON_ACTIONS:
         raise invalid({"action": [f"未知操作，可用：{', '.join(sorted(BUTTON_ACTIONS))}。"]})

@@ -1,22 +1,21 @@
 """JSON API: ranked result suggestions for a need, with scores and reasons."""
 from flask import jsonify, request
+from flask_login import current_user
 
 from marketplace.api import bp
-from marketplace.api.auth import token_required, token_user
 from marketplace.errors import error_response
 from marketplace.matching import engine
-from marketplace.matching.access import can_see_suggestions
-from marketplace.permissions import can_view_listing
+from marketplace.permissions import LOGGED_IN, can_see_suggestions, can_view_listing, permission_required
 from models import TechNeed, db
 
 DEFAULT_LIMIT = 10
 
 
 @bp.route("/needs/<int:need_id>/matches")
-@token_required()
+@permission_required(LOGGED_IN)
 def need_matches(need_id):
     """Best-first published results for a need: brokers, officials and the need's own organisation."""
-    user = token_user()
+    user = current_user
     need = db.session.get(TechNeed, need_id)
     if need is None or not can_view_listing(user, need):
         return error_response(404, "未找到该需求。", "not_found")

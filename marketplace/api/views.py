@@ -1,10 +1,11 @@
 """JSON API v1: index, the OpenAPI document and the token's user."""
 from flask import jsonify, url_for
+from flask_login import current_user
 
 from marketplace.api import bp
-from marketplace.api.auth import token_required, token_user
 from marketplace.api.openapi import build_spec
 from marketplace.extensions import csrf
+from marketplace.permissions import LOGGED_IN, permission_required
 
 csrf.exempt(bp)
 
@@ -22,9 +23,8 @@ def openapi():
 
 
 @bp.route("/me")
-@token_required()
+@permission_required(LOGGED_IN)
 def me():
     """Who the bearer token belongs to."""
-    user = token_user()
-    return jsonify({"username": user.username, "role": user.role,
-                    "organisation": user.organisation.name if user.organisation else None})
+    return jsonify({"username": current_user.username, "role": current_user.role,
+                    "organisation": current_user.organisation.name if current_user.organisation else None})

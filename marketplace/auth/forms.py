@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 
 from marketplace.auth.services import MIN_PASSWORD_LENGTH, password_problem
 from marketplace.form_fields import options
+from models.user import PUBLISHER_ROLES, ROLE_LABELS
 from models.vocab import ORG_TYPES
 
 USERNAME_RULE = r"^[a-z0-9_.\-]+$"
@@ -116,12 +117,12 @@ class OrganisationFieldsForm(AccountFieldsForm):
 class RegisterForm(OrganisationFieldsForm):
     """Self sign-up for institutes and enterprises."""
 
-    role = RadioField("账号类型", choices=options({"institute": "科研机构/高校", "enterprise": "企业"}),
+    role = RadioField("账号类型", choices=options({role: ROLE_LABELS[role] for role in PUBLISHER_ROLES}),
                       validate_choice=False, validators=[required("请选择账号类型。")])
 
     def validate_role(self, field):
         """Only the two publishing roles may sign up themselves."""
-        if field.data not in ("institute", "enterprise"):
+        if field.data not in PUBLISHER_ROLES:
             raise ValidationError("请选择账号类型。")
 
 

@@ -8,17 +8,18 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.auth.services import (
     AccountError, create_user, find_organisation, is_awaiting_approval, username_taken,
 )
+from marketplace.permissions import has
 from models import Organisation, Region, User, credit_code_is_valid, db
 from models.base import utcnow
-from models.user import PUBLISHER_ROLES
+from models.user import PUBLISHER_ROLES, Role
 from models.vocab import ORG_TYPES
 
 # Which organisation types each self-registering role may belong to.
 ORG_TYPES_FOR_ROLE = {
-    "institute": ("科研机构", "高等院校", "医疗卫生", "其他"),
-    "enterprise": ("企业", "个人", "社团", "其他"),
+    Role.INSTITUTE: ("科研机构", "高等院校", "医疗卫生", "其他"),
+    Role.ENTERPRISE: ("企业", "个人", "社团", "其他"),
 }
-ROLE_NAMES = {"institute": "科研机构/高校", "enterprise": "企业"}
+ROLE_NAMES = {Role.INSTITUTE: "科研机构/高校", Role.ENTERPRISE: "企业"}
 
 
 def org_type_problem(role: str, org_type: str) -> str | None:
@@ -92,7 +93,7 @@ def can_decide_membership(actor: User, applicant: User) -> bool:
     """Admins, and active members of the applicant's organisation, approve or reject."""
     if not actor.is_authenticated or actor.id == applicant.id:
         return False
-    if actor.role == "admin":
+    if has(actor, "account.manage"):
         return True
     return actor.is_active and actor.organisation_id is not None and actor.organisation_id == applicant.organisation_id
 
@@ -100,7 +101,7 @@ def can_decide_membership(actor: User, applicant: User) -> bool:
 def pending_applicants(actor: User) -> list[User]:
     """Accounts waiting for approval that `actor` may decide on (all of them for admins)."""
     query = select(User).where(User.awaiting_approval.is_(True))
-    if actor.role != "admin":
+    if not has(actor, "account.manage"):
         query = query.where(User.organisation_id == actor.organisation_id)
     return list(db.session.scalars(query.order_by(User.created_at, User.id)))
 

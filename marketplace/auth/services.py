@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from models import LoginAttempt, Organisation, User, db
 from models.base import utcnow
-from models.user import ROLES
+from models.user import ROLES, Role
 
 # argon2id cost (config PASSWORD_HASH_*): the library's RFC 9106 low-memory profile (64 MiB, t=3) unless set.
 _HASH_SETTINGS = {"time_cost": ("PASSWORD_HASH_TIME_COST", 3), "memory_cost": ("PASSWORD_HASH_MEMORY_KIB", 65536),
@@ -147,7 +147,7 @@ def create_user(username: str, password: str, role: str, organisation: Organisat
     problem = password_problem(password, username)
     if problem:
         raise AccountError(problem, "password")
-    if role in ("institute", "enterprise", "broker", "official") and organisation is None:
+    if role != Role.ADMIN and organisation is None:
         raise AccountError("该角色必须属于一个单位。", "org_mode")
     user = User(username=username, password_hash=hash_password(password), role=role,
                 organisation_id=organisation.id if organisation else None,

@@ -1,6 +1,6 @@
 """Sign-up, log-in, log-out, password change and organisation members."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from marketplace.auth import bp
 from marketplace.auth.forms import ChangePasswordForm, EmptyForm, LoginForm, RegisterForm
@@ -11,6 +11,7 @@ from marketplace.auth.membership import (
 from marketplace.auth.safe_redirect import safe_next
 from marketplace.auth.services import AccountError, authenticate
 from marketplace.auth.services import change_password as set_new_password
+from marketplace.permissions import LOGGED_IN, permission_required
 from marketplace.regions import region_choices
 from models import User, db
 
@@ -77,7 +78,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def change_password():
     """Change my password; other sessions and copied cookies stop working."""
     form = ChangePasswordForm()
@@ -98,7 +99,7 @@ def change_password():
 
 
 @bp.route("/org/members")
-@login_required
+@permission_required(LOGGED_IN)
 def members():
     """Members of my organisation and the applicants waiting for approval."""
     return render_template("auth/members.html", members=organisation_members(current_user.organisation_id),
@@ -106,7 +107,7 @@ def members():
 
 
 @bp.route("/org/members/<int:user_id>/<any(approve, reject):decision>", methods=["POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def decide_member(user_id: int, decision: str):
     """Approve or reject someone who asked to join the organisation."""
     applicant = db.get_or_404(User, user_id)

@@ -1,10 +1,11 @@
 """My API tokens: list, create (the token is shown once) and revoke."""
 from flask import abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from marketplace.api.tokens import MAX_ACTIVE_TOKENS, active_token_count, create_token, revoke_token, user_tokens
 from marketplace.auth import bp
 from marketplace.auth.forms import EmptyForm, TokenForm
+from marketplace.permissions import LOGGED_IN, permission_required
 from models import ApiToken, db
 
 
@@ -15,7 +16,7 @@ def _page(form, new_token: str | None = None, status: int = 200):
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def tokens():
     """My API tokens; POST creates one and shows it on this response only."""
     form = TokenForm()
@@ -32,7 +33,7 @@ def tokens():
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"], endpoint="revoke_token")
-@login_required
+@permission_required(LOGGED_IN)
 def revoke(token_id: int):
     """Revoke one of my tokens; another user's token is not found."""
     token = db.session.get(ApiToken, token_id)

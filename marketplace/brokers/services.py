@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from marketplace.permissions import require
 from models import BrokerProfile, Contract, ContractStatus, Match, MatchStatus, Region, User, db
 from models.match import BROKER_LEVELS
+from models.user import Role
 from models.vocab import TECH_FIELDS, join_list
 
 
@@ -33,8 +35,7 @@ def profile_of(user: User) -> BrokerProfile | None:
 def save_profile(user: User, level: str, certificate_no: str, fields: list[str], regions: list[str],
                  bio: str, is_listed: bool) -> BrokerProfile:
     """Create or update the broker's own profile."""
-    if user.role != "broker":
-        raise ProfileError("只有技术经纪人可以维护经纪人档案。")
+    require(user, "broker.profile", ProfileError("只有技术经纪人可以维护经纪人档案。"))
     if level not in BROKER_LEVELS:
         raise ProfileError("请选择有效的资质等级。")
     if any(f not in TECH_FIELDS for f in fields):
@@ -52,7 +53,7 @@ def directory(field: str | None = None, level: str | None = None):
     """Listed, active brokers (optionally by specialty field or level), senior first."""
     order = {"senior": 0, "intermediate": 1, "junior": 2}
     stmt = (select(BrokerProfile).join(User, User.id == BrokerProfile.user_id)
-            .where(BrokerProfile.is_listed.is_(True), User.is_active_account.is_(True), User.role == "broker"))
+            .where(BrokerProfile.is_listed.is_(True), User.is_active_account.is_(True), User.role == Role.BROKER))
     if field in TECH_FIELDS:
         stmt = stmt.where(BrokerProfile.specialty_fields.contains(field))
     if level in BROKER_LEVELS:

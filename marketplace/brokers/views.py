@@ -6,14 +6,14 @@ from marketplace.brokers import bp, services
 from marketplace.brokers.forms import ContactForm, ProfileForm
 from marketplace.brokers.services import ProfileError
 from marketplace.matching import inbox
-from marketplace.permissions import roles_required
+from marketplace.permissions import has, permission_required
 from models import BrokerProfile, db
 from models.match import BROKER_LEVELS
 
 
 def _load_listed(profile_id: int) -> BrokerProfile:
     profile = db.get_or_404(BrokerProfile, profile_id)
-    if not (profile.is_listed and profile.user.is_active and profile.user.role == "broker"):
+    if not (profile.is_listed and has(profile.user, "broker.profile")):
         abort(404)
     return profile
 
@@ -39,7 +39,7 @@ def profile(profile_id):
 
 
 @bp.route("/<int:profile_id>/contact", methods=["POST"])
-@roles_required("institute", "enterprise", "official", "admin", "broker")
+@permission_required("broker.contact")
 def contact(profile_id):
     """Send the broker a message through the message centre."""
     profile = _load_listed(profile_id)
@@ -59,7 +59,7 @@ def contact(profile_id):
 
 
 @bp.route("/me", methods=["GET", "POST"])
-@roles_required("broker")
+@permission_required("broker.profile")
 def edit_profile():
     """A broker edits their own profile."""
     existing = services.profile_of(current_user)

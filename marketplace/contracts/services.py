@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.contracts import numbering
 from marketplace.contracts.deadlines import review_due
 from marketplace.contracts.workflow import ACTIONS, EDITABLE, SELLER, UNDER_REVIEW, next_state
-from marketplace.permissions import in_scope, is_member
+from marketplace.permissions import has, is_registrar, is_seller_side, region_scope_prefix
 from models import Contract, ContractAttachment, ContractEvent, ContractStatus, Organisation, db
 from models.base import utcnow
 from models.contract import DEDUCTION_KINDS, REFUSAL_REASONS
@@ -84,24 +84,6 @@ def create_contract(seller: Organisation, buyer: Organisation | None, actor, dat
         return existing
     record_event(contract, "create", actor, None, "创建草稿")
     return contract
-
-
-def is_seller_side(user, contract: Contract) -> bool:
-    return user is not None and user.is_authenticated and (
-        (user.role in ("institute", "enterprise") and is_member(user, contract.seller_org_id))
-        or (user.role == "broker" and contract.broker_id == user.id))
-
-
-def is_registrar(user, contract: Contract) -> bool:
-    return (user is not None and user.is_authenticated and user.role == "official"
-            and in_scope(user, contract.seller_region))
-
-
-def can_view(user, contract: Contract) -> bool:
-    if is_seller_side(user, contract) or is_registrar(user, contract):
-        return True
-    return (user.is_authenticated and user.role in ("institute", "enterprise")
-            and is_member(user, contract.buyer_org_id))
 
 
 def _check_party(contract: Contract, action, actor) -> None:
@@ -226,28 +208,26 @@ def contracts_select(user, status: str | None = None):
     stmt = select(Contract).order_by(Contract.updated_at.desc(), Contract.id.desc())
     if status:
         stmt = stmt.where(Contract.status == status)
-    if user.role == "official":
-        from marketplace.permissions import region_scope_prefix
-
+    if has(user, "contract.register"):
         stmt = stmt.where(Contract.seller_region.startswith(region_scope_prefix(user) or "-"),
                           Contract.status != ContractStatus.DRAFT)
-    elif user.role == "broker":
+    elif has(user, "contract.broker"):
         stmt = stmt.where(Contract.broker_id == user.id)
-    elif user.role in ("institute", "enterprise"):
+    elif has(user, "contract.party"):
         org = user.organisation_id or -1
         stmt = stmt.where((Contract.seller_org_id == org) | (Contract.buyer_org_id == org))
-    else:  # the same rule as can_view: nobody else sees contracts
+    else:  # the same rule as can_view_contract: nobody else sees contracts
         stmt = stmt.where(false())
     return stmt
 
 
 def resolve_parties(user, seller_name: str, buyer_name: str) -> tuple[Organisation, Organisation | None]:
     """The seller is the user's organisation (a broker names it); the buyer is matched by name if registered."""
-    if user.role == "broker":
+    if has(user, "contract.broker"):
         seller = db.session.scalar(select(Organisation).where(Organisation.name == (seller_name or "").strip()))
         if seller is None:
             raise ContractError("经纪人代为申报时须填写已在平台注册的卖方单位全称。")
-    elif user.role in ("institute", "enterprise") and user.organisation is not None:
+    elif has(user, "contract.party") and user.organisation is not None:
         seller = user.organisation
     else:
         raise ContractError("只有卖方单位或其技术经纪人可以申报合同。")

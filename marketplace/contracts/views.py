@@ -1,40 +1,39 @@
 """Contract filing, registration decisions and the registration certificate."""
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from marketplace.contracts import bp, services
 from marketplace.contracts.forms import AttachmentForm, ContractForm, DecisionForm
 from marketplace.contracts.services import ContractError
 from marketplace.contracts.workflow import EVENT_LABELS, REGISTRAR, SELLER, actions_from
+from marketplace.permissions import LOGGED_IN, can_view_contract, has, permission_required
 from models import CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractStatus, db
 
 
 def _load(contract_id: int) -> Contract:
     contract = db.get_or_404(Contract, contract_id)
-    if not services.can_view(current_user, contract):
+    if not can_view_contract(current_user, contract):
         abort(404)
     return contract
 
 
 @bp.route("/")
-@login_required
+@permission_required(LOGGED_IN)
 def index():
     """Contracts of my organisation, my brokered deals, or my office's queue."""
     status = request.args.get("status") or None
     if status not in CONTRACT_STATUS_LABELS:
         status = None
     contracts = services.contracts_for(current_user, status)
-    overdue = services.overdue(current_user) if current_user.role == "official" else []
+    overdue = services.overdue(current_user) if has(current_user, "contract.register") else []
     return render_template("contracts/index.html", contracts=contracts, overdue=overdue, status=status,
                            labels=CONTRACT_STATUS_LABELS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@permission_required("contract.file")
 def create():
     """File a new contract draft (seller side or its broker)."""
-    if current_user.role not in ("institute", "enterprise", "broker"):
-        abort(403)
     form = ContractForm()
     if form.validate_on_submit():
         try:
@@ -42,7 +41,7 @@ def create():
             amount, deductions = form.amounts()
             contract = services.create_contract(seller, buyer, current_user, form.contract_data(), amount, deductions,
                                                 form.idempotency_key.data, form.buyer_details())
-            if current_user.role == "broker":
+            if has(current_user, "contract.broker"):
                 contract.broker_id = current_user.id
             db.session.commit()
         except ContractError as exc:
@@ -55,7 +54,7 @@ def create():
 
 
 @bp.route("/<int:contract_id>/edit", methods=["GET", "POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def edit(contract_id):
     """Edit a draft or a contract returned for correction."""
     contract = _load(contract_id)
@@ -78,7 +77,7 @@ def edit(contract_id):
 
 
 @bp.route("/<int:contract_id>")
-@login_required
+@permission_required(LOGGED_IN)
 def detail(contract_id):
     """A contract with its amounts, attachments, history and the allowed steps."""
     contract = _load(contract_id)
@@ -91,7 +90,7 @@ def detail(contract_id):
 
 
 @bp.route("/<int:contract_id>/action", methods=["POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def action(contract_id):
     """Apply one workflow step (file, accept, return, register, refuse, amend, cancel …)."""
     contract = _load(contract_id)
@@ -112,7 +111,7 @@ def action(contract_id):
 
 
 @bp.route("/<int:contract_id>/attachments", methods=["POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def upload(contract_id):
     """Attach the signed contract as a PDF."""
     contract = _load(contract_id)
@@ -133,7 +132,7 @@ def upload(contract_id):
 
 
 @bp.route("/<int:contract_id>/attachments/<int:attachment_id>")
-@login_required
+@permission_required(LOGGED_IN)
 def download(contract_id, attachment_id):
     """Download an attachment of a contract one may see."""
     contract = _load(contract_id)
@@ -145,7 +144,7 @@ def download(contract_id, attachment_id):
 
 
 @bp.route("/<int:contract_id>/certificate")
-@login_required
+@permission_required(LOGGED_IN)
 def certificate(contract_id):
     """Printable registration certificate (登记证明) of a registered contract."""
     contract = _load(contract_id)

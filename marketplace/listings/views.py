@@ -5,7 +5,7 @@ Browsing lives in browse.py; 揭榜挂帅 in views_bounty.py; dashboard and revi
 queue in views_dashboard.py.
 """
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from marketplace.listings import bp
 from marketplace.listings import services
@@ -13,7 +13,7 @@ from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
 from marketplace.listings.services import LISTING_MODELS, WorkflowError
 from marketplace.listings.workflow import ACTIONS, OWNER
 from marketplace.permissions import (
-    can_edit_listing, can_review_listing, can_view_listing, is_member, roles_required,
+    LOGGED_IN, can_edit_listing, can_review_listing, can_view_listing, is_member, permission_required,
 )
 from models import db
 
@@ -49,7 +49,7 @@ def _form_for(kind: str, listing=None):
     return form
 
 
-@roles_required("institute", "enterprise")
+@permission_required("listing.create")
 def new_listing(kind: str):
     """Create a result or need for the user's organisation (draft or submitted)."""
     if current_user.organisation is None:
@@ -64,7 +64,7 @@ def new_listing(kind: str):
     return render_template(f"listings/form_{kind}.html", form=form, listing=None)
 
 
-@login_required
+@permission_required(LOGGED_IN)
 def edit_listing(kind: str, listing_id: int):
     """Edit a listing of the user's organisation; a published one goes back to review."""
     listing = load_visible(kind, listing_id)
@@ -100,7 +100,7 @@ def listing_detail(kind: str, listing_id: int):
         action_form=ActionForm(), **context)
 
 
-@login_required
+@permission_required(LOGGED_IN)
 def listing_action(kind: str, listing_id: int):
     """Apply one life-cycle action; the action name must be in the workflow table."""
     listing = load_visible(kind, listing_id)

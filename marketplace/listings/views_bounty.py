@@ -1,6 +1,6 @@
 """揭榜挂帅: institutes apply to bounty needs, the owner selects one applicant."""
 from flask import abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from marketplace.listings import bp
 from marketplace.listings import services
@@ -8,7 +8,8 @@ from marketplace.listings.forms import ApplyForm, EmptyForm, SelectForm
 from marketplace.listings.services import WorkflowError
 from marketplace.listings.views import detail_url, load_visible
 from marketplace.permissions import (
-    can_apply_to_bounty, can_edit_listing, can_review_listing, can_view_listing, is_member,
+    LOGGED_IN, can_apply_to_bounty, can_edit_listing, can_review_listing, can_view_listing, has, is_member,
+    permission_required,
 )
 from models import ApplicationStatus, BountyApplication, db
 
@@ -30,13 +31,13 @@ def bounty_context(need, user) -> dict:
 
 
 @bp.route("/needs/<int:listing_id>/apply", methods=["POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def apply(listing_id: int):
     """An institute answers (揭榜) a published bounty need."""
     need = load_visible("need", listing_id)
     if not need.is_bounty:
         abort(404)
-    if current_user.role != "institute" or is_member(current_user, need.organisation_id):
+    if not has(current_user, "bounty.apply") or is_member(current_user, need.organisation_id):
         abort(403)
     form = ApplyForm()
     if not can_apply_to_bounty(current_user, need):
@@ -56,7 +57,7 @@ def apply(listing_id: int):
 
 
 @bp.route("/needs/<int:listing_id>/applications/<int:application_id>/select", methods=["POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def select_application(listing_id: int, application_id: int):
     """The need's owner picks one applicant; the others become 未选中."""
     need = load_visible("need", listing_id)
@@ -81,13 +82,13 @@ def select_application(listing_id: int, application_id: int):
 
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def withdraw_application(application_id: int):
     """The applying organisation withdraws its pending application."""
     application = db.get_or_404(BountyApplication, application_id)
     if not is_member(current_user, application.organisation_id):
         abort(404)
-    if current_user.role != "institute":
+    if not has(current_user, "bounty.apply"):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)

@@ -1,15 +1,15 @@
 """The organisation dashboard (我的单位) and the reviewers' queue (审核)."""
 from flask import render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from marketplace.listings import bp
 from marketplace.listings import services
 from marketplace.listings.forms import ActionForm
-from marketplace.permissions import roles_required
+from marketplace.permissions import LOGGED_IN, permission_required
 
 
 @bp.route("/my")
-@login_required
+@permission_required(LOGGED_IN)
 def dashboard():
     """The user's organisation: its listings by status, return reasons, 揭榜 applications."""
     org = current_user.organisation
@@ -26,7 +26,7 @@ def dashboard():
 
 
 @bp.route("/review")
-@roles_required("official", "admin")
+@permission_required("listing.review")
 def review_queue():
     """Pending results and needs in the reviewer's region, with approve / return buttons."""
     return render_template(

@@ -7,6 +7,7 @@ from marketplace.brokers.services import profile_of, save_profile
 from marketplace.matching import engine, services
 from marketplace.money import FEN_PER_WAN
 from models import ListingStatus, Match, MatchStatus, TechNeed, TechResult, db
+from models.user import PUBLISHER_ROLES
 
 PROFILES = {
     "broker_li": ("senior", "云南技术经纪人 2019-0038", ["新材料及其应用", "生物医药和医疗器械", "农业"],
@@ -40,7 +41,7 @@ def _partner(need: TechNeed) -> TechResult | None:
 def _publisher(context, organisation_id: int):
     """The demo account that speaks for an organisation."""
     return next(u for u in context.users.values() if u.organisation_id == organisation_id
-                and u.role in ("institute", "enterprise"))
+                and u.role in PUBLISHER_ROLES)
 
 
 def _walk(match: Match, steps: list[str], need_side, result_side) -> None:

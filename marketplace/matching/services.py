@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from marketplace.contracts.services import ContractError, create_contract
 from marketplace.matching import inbox
-from marketplace.matching.access import parties_of
 from marketplace.matching.workflow import ACTIONS, BROKER, NEED_SIDE, RESULT_SIDE, allowed_parties, next_state
-from marketplace.permissions import is_member
+from marketplace.permissions import can_read_notes, has, is_member, parties_of
 from models import Contract, ListingStatus, Match, MatchStatus, MatchStep, db
 from models.base import utcnow
 
@@ -50,7 +49,7 @@ def _clean(note: str | None) -> str:
 
 def propose(broker, need, result, pitch: str = "", suggestion=None) -> Match:
     """A broker recommends `result` for `need`; both organisations get an introduction message."""
-    if broker.role != "broker" or BROKER not in allowed_parties(None, "propose"):
+    if not has(broker, "match.propose") or BROKER not in allowed_parties(None, "propose"):
         raise MatchError("只有技术经纪人可以推荐对接。")
     pitch = _clean(pitch)
     _check_pair(need, result)
@@ -72,7 +71,7 @@ def propose(broker, need, result, pitch: str = "", suggestion=None) -> Match:
 
 def answer(actor, need, result, pitch: str = "") -> Match:
     """An institute answers a need directly with one of its own results (no broker)."""
-    if actor.role != "institute" or not is_member(actor, result.organisation_id):
+    if not has(actor, "match.answer") or not is_member(actor, result.organisation_id):
         raise MatchError("只能用本单位的成果响应需求。")
     pitch = _clean(pitch)
     if not pitch:
@@ -137,7 +136,7 @@ def _notify_others(match: Match, actor, subject: str, body: str) -> None:
 
 def set_notes(match: Match, actor, notes: str) -> None:
     """Replace the broker's private notes (only that broker may)."""
-    if actor.role != "broker" or match.broker_id != actor.id:
+    if not can_read_notes(actor, match):
         raise MatchError("只有负责该对接的经纪人可以填写私密备注。")
     notes = (notes or "").strip()
     if len(notes) > 5000:

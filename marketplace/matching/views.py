@@ -2,15 +2,17 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from marketplace.matching import bp, engine, services
-from marketplace.matching.access import can_read_notes, can_see_suggestions, can_view_match, parties_of
 from marketplace.matching.forms import AnswerForm, ContractDraftForm, MatchActionForm, NotesForm, ProposeForm
 from marketplace.matching.services import MatchError
-from marketplace.matching.workflow import ACTIONS, available_actions
-from marketplace.permissions import can_view_listing, is_member, roles_required
+from marketplace.matching.workflow import ACTIONS, BROKER, RESULT_SIDE, available_actions
+from marketplace.permissions import (
+    LOGGED_IN, can_read_notes, can_see_suggestions, can_view_listing, can_view_match, has, is_member, parties_of,
+    permission_required,
+)
 from models import ListingStatus, Match, TechNeed, TechResult, db
 from models.match import MATCH_STATUS_LABELS, MatchStatus
 
@@ -30,7 +32,7 @@ def _flash_errors(form) -> None:
 
 
 @bp.route("/needs/<int:need_id>/suggestions")
-@login_required
+@permission_required(LOGGED_IN)
 def need_suggestions(need_id):
     """Ranked published results for a need, with the reasons (brokers, officials, the need's owner)."""
     need = db.get_or_404(TechNeed, need_id)
@@ -43,16 +45,16 @@ def need_suggestions(need_id):
 
 
 @bp.route("/results/<int:result_id>/suggestions")
-@login_required
+@permission_required(LOGGED_IN)
 def result_suggestions(result_id):
     """Open needs that fit a result (brokers, officials, the result's own organisation)."""
     result = db.get_or_404(TechResult, result_id)
-    allowed = current_user.role in ("broker", "official", "admin") or is_member(current_user, result.organisation_id)
+    allowed = can_see_suggestions(current_user, result)
     if not (can_view_listing(current_user, result) and allowed):
         abort(404)
     suggestions = engine.suggest_needs(result, SUGGESTIONS) if result.status == ListingStatus.PUBLISHED else []
     taken = set(db.session.scalars(select(Match.need_id).where(Match.result_id == result.id)))
-    can_answer = current_user.role == "institute" and is_member(current_user, result.organisation_id)
+    can_answer = has(current_user, "match.answer") and is_member(current_user, result.organisation_id)
     return render_template("matching/result_suggestions.html", result=result, suggestions=suggestions,
                            taken=taken, form=AnswerForm() if can_answer else ProposeForm(), can_answer=can_answer)
 
@@ -66,7 +68,7 @@ def _pair(form):
 
 
 @bp.route("/propose", methods=["POST"])
-@roles_required("broker")
+@permission_required("match.propose")
 def propose():
     """A broker recommends a result for a need; both parties get an introduction."""
     form = ProposeForm()
@@ -87,7 +89,7 @@ def propose():
 
 
 @bp.route("/answer", methods=["POST"])
-@roles_required("institute")
+@permission_required("match.answer")
 def answer():
     """An institute answers a need directly with one of its results."""
     form = AnswerForm()
@@ -107,7 +109,7 @@ def answer():
 
 
 @bp.route("/<int:match_id>")
-@login_required
+@permission_required(LOGGED_IN)
 def detail(match_id):
     """A match: both listings, reasons, state, history, the actions open to me, private notes."""
     match = _load_match(match_id)
@@ -115,7 +117,7 @@ def detail(match_id):
     notes_form = NotesForm(notes=match.broker_notes) if can_read_notes(current_user, match) else None
     contract = services.contract_for(match)
     contract_form = ContractDraftForm() if (match.status == MatchStatus.SIGNED and contract is None
-                                            and parties & {"broker", "result_side"}) else None
+                                            and parties & {BROKER, RESULT_SIDE}) else None
     return render_template("matching/detail.html", match=match, actions=available_actions(match.status, parties),
                            parties=parties, steps=list(match.steps), notes_form=notes_form, contract=contract, contract_form=contract_form,
                            action_labels={name: a.label for name, a in ACTIONS.items()},
@@ -123,7 +125,7 @@ def detail(match_id):
 
 
 @bp.route("/<int:match_id>/action", methods=["POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def act(match_id):
     """Take one step of the pipeline (accept, decline, start talks, sign, close)."""
     match = _load_match(match_id)
@@ -143,7 +145,7 @@ def act(match_id):
 
 
 @bp.route("/<int:match_id>/notes", methods=["POST"])
-@roles_required("broker")
+@permission_required("match.propose")
 def save_notes(match_id):
     """The broker saves private notes on a match."""
     match = _load_match(match_id)
@@ -160,7 +162,7 @@ def save_notes(match_id):
 
 
 @bp.route("/<int:match_id>/contract", methods=["POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def open_contract(match_id):
     """Open a contract draft from a signed match and hand over to contract registration."""
     match = _load_match(match_id)
@@ -181,7 +183,7 @@ def open_contract(match_id):
 
 
 @bp.route("/board")
-@roles_required("broker")
+@permission_required("match.propose")
 def board():
     """A broker's matches, grouped by state."""
     matches = db.session.scalars(select(Match).where(Match.broker_id == current_user.id)
@@ -195,7 +197,7 @@ def board():
 
 
 @bp.route("/mine")
-@roles_required("institute", "enterprise")
+@permission_required("match.party")
 def mine():
     """Matches involving my organisation, and my published listings to find counterparts for."""
     org = current_user.organisation_id

@@ -1,16 +1,17 @@
 """The message centre: my messages, one message (marks it read), mark all read."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from marketplace.matching import inbox, inbox_bp
+from marketplace.permissions import LOGGED_IN, permission_required
 from models import Message, db
 
 PER_PAGE = 20
 
 
 @inbox_bp.route("/")
-@login_required
+@permission_required(LOGGED_IN)
 def index():
     """My messages, newest first (optionally unread only)."""
     unread_only = request.args.get("unread") == "1"
@@ -21,7 +22,7 @@ def index():
 
 
 @inbox_bp.route("/<int:message_id>")
-@login_required
+@permission_required(LOGGED_IN)
 def show(message_id):
     """One message; opening it marks it read."""
     message = db.get_or_404(Message, message_id)
@@ -34,7 +35,7 @@ def show(message_id):
 
 
 @inbox_bp.route("/read-all", methods=["POST"])
-@login_required
+@permission_required(LOGGED_IN)
 def read_all():
     """Mark all my messages read."""
     form = FlaskForm()

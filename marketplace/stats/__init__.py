@@ -3,5 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("stats", __name__)
 
-from marketplace.stats import rollup  # noqa: E402,F401  (keeps stats_daily in step with contracts)
 from marketplace.stats import cli, event_views, views  # noqa: E402,F401

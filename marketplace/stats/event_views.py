@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from marketplace.permissions import roles_required
+from marketplace.permissions import can_manage_event, has, permission_required
 from marketplace.stats import bp, events
 from marketplace.stats.forms import AttachNeedsForm, DealForm, EventForm
 from models import db
@@ -11,7 +11,7 @@ from models.event import MatchEvent
 
 def _managed_event(event_id: int) -> MatchEvent:
     event = db.get_or_404(MatchEvent, event_id)
-    if not events.can_manage(current_user, event):
+    if not can_manage_event(current_user, event):
         abort(403)
     return event
 
@@ -21,11 +21,11 @@ def events_list():
     """Public list of matchmaking events with their totals."""
     items = [(event, events.report_line(event)) for event in events.recent_events()]
     return render_template("stats/events.html", items=items,
-                           can_create=current_user.is_authenticated and current_user.role in ("official", "admin"))
+                           can_create=has(current_user, "event.manage"))
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
-@roles_required("official", "admin")
+@permission_required("event.manage")
 def event_new():
     """Create a matchmaking event in the official's region."""
     form = EventForm()
@@ -45,14 +45,14 @@ def event_new():
 def event_detail(event_id):
     """An event's report: needs pushed, projects signed, amount signed."""
     event = db.get_or_404(MatchEvent, event_id)
-    manage = events.can_manage(current_user, event)
+    manage = can_manage_event(current_user, event)
     return render_template("stats/event_detail.html", event=event, report=events.report_line(event),
                            totals=events.totals(event), manage=manage,
                            needs_form=AttachNeedsForm() if manage else None, deal_form=DealForm() if manage else None)
 
 
 @bp.route("/events/<int:event_id>/needs", methods=["POST"])
-@roles_required("official", "admin")
+@permission_required("event.manage")
 def event_attach_needs(event_id):
     """Attach published needs (by id) pushed at the event."""
     event = _managed_event(event_id)
@@ -72,7 +72,7 @@ def event_attach_needs(event_id):
 
 
 @bp.route("/events/<int:event_id>/deals", methods=["POST"])
-@roles_required("official", "admin")
+@permission_required("event.manage")
 def event_add_deal(event_id):
     """Record a project signed at the event."""
     event = _managed_event(event_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from marketplace.permissions import in_scope
+from marketplace.permissions import can_manage_event
 from models import Contract, ContractStatus, ListingStatus, TechNeed, db
 from models.event import EventDeal, EventNeed, MatchEvent
 
@@ -27,15 +27,9 @@ class EventTotals:
     amount_fen: int
 
 
-def can_manage(user, event_or_region_code) -> bool:
-    """Officials of the event's region (and admins) manage it."""
-    code = getattr(event_or_region_code, "region_code", event_or_region_code)
-    return user.is_authenticated and user.role in ("official", "admin") and in_scope(user, code)
-
-
 def create_event(actor, data: dict) -> MatchEvent:
     """A new event in a region the official oversees."""
-    if not can_manage(actor, data["region_code"]):
+    if not can_manage_event(actor, data["region_code"]):
         raise EventError("只能在本机构管辖地区内创建对接活动。")
     event = MatchEvent(created_by_id=actor.id, **data)
     db.session.add(event)

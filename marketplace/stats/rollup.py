@@ -1,11 +1,12 @@
 """Keep `stats_daily` equal to a recount of registered contracts.
 
-Every ORM flush that adds, changes or deletes a contract applies the difference
-between the contract's old and new contribution (register, amend, cancel, edits
-of a registered contract …). Bulk inserts that bypass the ORM (the contract
-importer) call `add_imported`. Cells are changed with an atomic upsert
-(`contracts = contracts + delta`), so concurrent registrations never lose a count.
-`rebuild` recounts everything (`flask stats rebuild`), `verify` compares.
+Once `install()` has run (create_app calls it), every ORM flush that adds, changes
+or deletes a contract applies the difference between the contract's old and new
+contribution (register, amend, cancel, edits of a registered contract …). Bulk
+inserts that bypass the ORM (the contract importer) call `add_imported`. Cells are
+changed with an atomic upsert (`contracts = contracts + delta`), so concurrent
+registrations never lose a count. `rebuild` recounts everything (`flask stats
+rebuild`), `verify` compares.
 """
 from sqlalchemy import (
     BigInteger, Column, Date, MetaData, String, Table, delete, event, func, insert, inspect, literal_column, select,
@@ -83,7 +84,6 @@ def apply_deltas(connection, changes) -> None:
     connection.execute(stmt, rows)
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session, _flush_context):
     changes = []
     for obj in session.new:
@@ -103,8 +103,14 @@ def _load_old_value_on_set(*_args):
     """No-op listener: registering it with active_history keeps the old value for the deltas."""
 
 
-for _name in TRACKED:
-    event.listen(getattr(Contract, _name), "set", _load_old_value_on_set, active_history=True)
+def install() -> None:
+    """Listen on every ORM flush and on stats_daily's creation (process-wide: once, however many apps)."""
+    if event.contains(Session, "after_flush", _after_flush):
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    for name in TRACKED:
+        event.listen(getattr(Contract, name), "set", _load_old_value_on_set, active_history=True)
+    event.listen(StatsDaily.__table__, "after_create", _fill_new_table)
 
 
 def _grouped(where, execute=None) -> list[tuple]:
@@ -214,7 +220,6 @@ def verify() -> bool:
     return stored() == recount()
 
 
-@event.listens_for(StatsDaily.__table__, "after_create")
 def _fill_new_table(_table, connection, **_kw):
     # `flask init-db` on a database that already holds contracts: count them once.
     if not inspect(connection).has_table(Contract.__tablename__):

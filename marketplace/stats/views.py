@@ -3,7 +3,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.permissions import in_scope, region_scope_prefix, roles_required
+from marketplace.permissions import can_see_parties, has, permission_required, region_scope_prefix
 from marketplace.stats import bp, exports, report, services
 from marketplace.stats.bulletin import bulletin_text
 from marketplace.stats.periods import KINDS, StatsError, period_from_args
@@ -14,17 +14,9 @@ CHARTS = (("monthly", "line", "月度走势（合同成交额，万元）"), ("t
 DASHBOARD_TABLES = ("regions", "monthly", "type", "field", "seller_type", "buyer_type", "ip", *report.PRIVATE_TABLES)
 
 
-def can_see_parties(user, region: Region | None) -> bool:
-    """Officials see party-level tables for their own region; admins everywhere."""
-    if not user.is_authenticated or user.role not in ("official", "admin"):
-        return False
-    prefix = region_scope_prefix(user)
-    return prefix == "" or (region is not None and in_scope(user, region.code))
-
-
 def _home_region_code() -> str:
     """An official starts at the bureau's own region, everyone else at the whole country."""
-    if current_user.is_authenticated and current_user.role == "official" and current_user.organisation:
+    if has(current_user, "scope.region") and current_user.organisation:
         return current_user.organisation.region_code
     return ""
 
@@ -74,7 +66,7 @@ def public():
 
 
 @bp.route("/dashboard")
-@roles_required("official", "admin")
+@permission_required("stats.dashboard")
 def dashboard():
     """Officials' dashboard: everything on the public page plus top sellers, buyers and brokers."""
     return _page("stats/dashboard.html", DASHBOARD_TABLES)
