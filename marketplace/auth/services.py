@@ -6,6 +6,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 
+from marketplace.errors import DomainError
 from models import LoginAttempt, Organisation, User, db
 from models.base import utcnow
 from models.user import ROLES
@@ -18,12 +19,13 @@ _DUMMY_HASH = _hasher.hash("dummy password for timing")
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A refused account operation; the message is shown to the user (next to `field` when given)."""
 
+    status, code = 422, "account_refused"
+
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def hash_password(password: str) -> str:
