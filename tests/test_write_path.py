@@ -176,3 +176,16 @@ def test_the_broker_is_set_once_when_the_contract_is_created(ctx):
                                               idempotency_key="broker-once", broker=second)
     assert again is contract and again.broker_id == first.id
     assert contract_services.create_contract(seller, buyer, seller_user, data, 100_00, {}).broker_id is None
+
+
+def test_an_acceptance_with_a_note_still_counts(ctx):
+    buyer, seller = f.make_org(org_type="企业"), f.make_org(org_type="科研机构")
+    need_owner, result_owner = f.make_user(role="enterprise", org=buyer), f.make_user(role="institute", org=seller)
+    match = match_services.propose(f.make_user(role="broker"), f.make_need(buyer), f.make_result(seller), "推荐")
+    match_services.transition(match, "accept", need_owner, "愿意对接")
+    assert match.need_accepted_at is not None
+    with pytest.raises(MatchError, match="贵单位已接受该对接。"):
+        match_services.transition(match, "accept", need_owner, "再次接受")
+    match_services.transition(match, "accept", result_owner)
+    assert match.status == "introduced"
+    assert [s.note for s in _history(match, (MatchStep, "match_id"))][-2:] == ["愿意对接", "成果方接受对接"]

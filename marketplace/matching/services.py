@@ -108,7 +108,8 @@ def _acceptance_and_outcome(step) -> None:
     match = step.obj
     step.reason = _clean(step.reason)
     if step.action.name == "accept":
-        step.reason = step.reason or _accept(match, step.parties, step.actor)
+        accepted = _accept(match, step.parties, step.actor)  # also when the party wrote a note
+        step.reason = step.reason or accepted
         if match.need_accepted_at is None or match.result_accepted_at is None:
             step.target = step.source  # waiting for the other side
     if step.target == MatchStatus.FAILED:
