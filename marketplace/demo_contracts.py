@@ -103,8 +103,7 @@ def seed_registered_contracts(context) -> None:
         contract = services.create_contract(seller, None, broker, data, contract_fen, {"equipment": equipment},
                                             idempotency_key=key,
                                             buyer_details={"name": buyer_name, "type": buyer_type,
-                                                           "region": buyer_region})
-        contract.broker_id = broker.id
+                                                           "region": buyer_region}, broker=broker)
         _register(contract, broker, registrars, registered)
         created += 1
         if created % 100 == 0:

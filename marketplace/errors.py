@@ -1,9 +1,28 @@
-"""Error pages (HTML) and JSON errors for the API; never a bare 500 page."""
+"""Domain errors, error pages (HTML) and JSON errors for the API; never a bare 500 page."""
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from models import db
+
+
+class DomainError(Exception):
+    """A refused operation: `message` for the user, `status` and `code` for the response, `field` if it has one."""
+
+    # Services raise it (or an area's subclass); the site flashes the message, the API
+    # answers it as JSON, and either way the request's changes are rolled back.
+    status = 409
+    code = "conflict"
+
+    def __init__(self, message: str, *, field: str | None = None, status: int | None = None,
+                 code: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+
 
 MESSAGES = {
     400: "请求无效。",
@@ -41,6 +60,12 @@ def register(app: Flask) -> None:
         if getattr(exc, "valid_methods", None):  # 405 must say which methods the URL accepts
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc):
+        """A refusal no view turned into a message: its own page or JSON, nothing kept."""
+        db.session.rollback()
+        return error_response(exc.status, exc.message, exc.code)
 
     @app.errorhandler(Exception)
     def unhandled(exc):

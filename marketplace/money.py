@@ -5,6 +5,7 @@ Amounts are stored as integer fen (1 元 = 100 分; 1 万元 = 1,000,000 分).
 import re
 from decimal import Decimal, InvalidOperation
 
+from marketplace.errors import DomainError
 from models.listing import MAX_AMOUNT_FEN
 
 FEN_PER_YUAN = 100
@@ -15,8 +16,10 @@ FEN_PER_YI = 10_000 * FEN_PER_WAN
 _PLAIN_DECIMAL = re.compile(r"^\d{1,16}(?:\.\d+)?$")
 
 
-class MoneyError(ValueError):
+class MoneyError(DomainError, ValueError):
     """Raised with a user-facing (Chinese) message."""
+
+    status, code = 422, "invalid_amount"
 
 
 def _parse(text, unit_fen: int, max_places: int, unit_label: str) -> int:

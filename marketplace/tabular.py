@@ -13,14 +13,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from marketplace.errors import DomainError
+
 ENCODINGS = ("utf-8-sig", "gb18030")
 ENCODING_MESSAGE = "无法识别文件编码，请保存为 UTF-8 或 GB18030 编码的 CSV。"
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
 
-class TabularError(ValueError):
+class TabularError(DomainError, ValueError):
     """The file as a whole cannot be read; the message is shown to the user."""
+
+    status, code = 422, "unreadable_file"
 
 
 @dataclass

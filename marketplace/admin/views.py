@@ -1,5 +1,5 @@
 """Administration: users, account creation, activation, organisations."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace.admin import bp
@@ -8,10 +8,10 @@ from marketplace.admin.services import (
     create_account, member_counts, organisation_query, set_account_active, user_query,
 )
 from marketplace.auth.forms import EmptyForm
-from marketplace.auth.services import AccountError, is_awaiting_approval
-from marketplace.auth.views import show_error
+from marketplace.auth.services import is_awaiting_approval
 from marketplace.permissions import permission_required
 from marketplace.regions import region_choices
+from marketplace.web import committing
 from models import User, db
 
 
@@ -34,14 +34,10 @@ def new_user():
     form = AccountCreateForm()
     form.region_code.choices = region_choices(include_blank="请选择地区")
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as saved:
             user = create_account(form.data)
-        except AccountError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"已创建账号 {user.username}（{user.role_label}）。", "success")
+            saved.success = f"已创建账号 {user.username}（{user.role_label}）。"
+        if saved.ok:
             return redirect(url_for("admin.users"))
     return render_template("admin/user_new.html", form=form)
 
@@ -53,14 +49,8 @@ def set_active(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with committing(f"已{'启用' if action == 'activate' else '停用'}账号 {user.username}。", failure="warning"):
         set_account_active(user, action == "activate", current_user)
-    except AccountError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-    else:
-        db.session.commit()
-        flash(f"已{'启用' if action == 'activate' else '停用'}账号 {user.username}。", "success")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.users"))
 
 

@@ -9,13 +9,11 @@ from flask_login import current_user
 from marketplace.api import bp
 from marketplace.api.pagination import paged_json
 from marketplace.api.payload import (
-    ApiError, Key, check_form, conflict_on, current_input, formdata, idempotency_key, invalid, read_json_object,
-    take_flag,
+    ApiError, Key, check_form, current_input, formdata, idempotency_key, invalid, read_json_object, take_flag,
 )
 from marketplace.api.serializers import contract_json
 from marketplace.contracts import services
 from marketplace.contracts.forms import ContractForm, DecisionForm
-from marketplace.contracts.services import ContractError
 from marketplace.contracts.workflow import ACTIONS, SELLER
 from marketplace.permissions import LOGGED_IN, can_view_contract, has, permission_required
 from models import CONTRACT_STATUS_LABELS, Contract, ContractEvent, db
@@ -80,21 +78,16 @@ def file_contract():
         data["idempotency_key"] = key
     form = ContractForm(formdata=data, meta=NO_CSRF)
     check_form(form, FILING_KEYS)
-    try:
-        seller, buyer = services.resolve_parties(user, form.seller_name.data, form.buyer_name.data)
-    except ContractError as exc:
-        raise ApiError(422, "bad_parties", str(exc)) from None
+    seller, buyer = services.resolve_parties(user, form.seller_name.data, form.buyer_name.data)
     amount, deductions = form.amounts()
-    with conflict_on(ContractError):
-        contract = services.create_contract(seller, buyer, user, form.contract_data(), amount, deductions,
-                                            form.idempotency_key.data, form.buyer_details())
-        if not _was_just_created(contract):
-            db.session.rollback()
-            return _replay(contract, user)
-        if has(user, "contract.broker"):
-            contract.broker_id = user.id
-        if submit:
-            services.transition(contract, "file", user)
+    contract = services.create_contract(seller, buyer, user, form.contract_data(), amount, deductions,
+                                        form.idempotency_key.data, form.buyer_details(),
+                                        broker=user if has(user, "contract.broker") else None)
+    if not _was_just_created(contract):
+        db.session.rollback()
+        return _replay(contract, user)
+    if submit:
+        services.transition(contract, "file", user)
     db.session.commit()
     location = url_for("api.contract", contract_id=contract.id)
     return jsonify(contract_json(contract, with_events=True)), 201, {"Location": location}
@@ -134,8 +127,7 @@ def update_contract(contract_id: int):
     shown.fill_from(contract)
     form = ContractForm(formdata=formdata(body, CONTENT_KEYS, current_input(shown)), meta=NO_CSRF)
     check_form(form, CONTENT_KEYS)
-    with conflict_on(ContractError):
-        services.update_draft(contract, user, form.contract_data(), *form.amounts())
+    services.update_draft(contract, user, form.contract_data(), *form.amounts())
     db.session.commit()
     return jsonify(contract_json(contract, with_events=True))
 
@@ -158,7 +150,6 @@ def contract_action(contract_id: int):
         raise invalid({"refusal_reason": [f"不予登记须选择法定理由之一：{'、'.join(REFUSAL_REASONS)}。"]})
     if action.reason_required and not reason:
         raise invalid({"comment": [f"{action.label}必须填写原因。"]})
-    with conflict_on(ContractError):
-        services.transition(contract, action.name, user, reason)
+    services.transition(contract, action.name, user, reason)
     db.session.commit()
     return jsonify(contract_json(contract, with_events=True))

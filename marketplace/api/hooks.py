@@ -5,6 +5,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from marketplace.api import bp
 from marketplace.api.auth import touch_token
 from marketplace.api.payload import MAX_BODY_BYTES, ApiError, error_json
+from marketplace.errors import DomainError
 from models import db
 
 
@@ -16,9 +17,9 @@ def limit_body_size():
     request.max_content_length = min(limit, app_limit) if app_limit else limit
 
 
-@bp.errorhandler(ApiError)
-def api_error(exc: ApiError):
-    """A refused call → {"error": {"code", "message"[, "fields"]}} with its 4xx status; nothing is kept."""
+@bp.errorhandler(DomainError)
+def refused(exc: DomainError):
+    """Any refusal (a bad call or a service's DomainError) → its JSON error and status; nothing is kept."""
     db.session.rollback()
     return error_json(exc)
 

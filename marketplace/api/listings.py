@@ -11,12 +11,12 @@ import search_index
 from marketplace.api import bp
 from marketplace.api.pagination import paged_json
 from marketplace.api.payload import (
-    ApiError, Key, check_form, conflict_on, current_input, formdata, invalid, read_json_object, take_flag,
+    ApiError, Key, check_form, current_input, formdata, invalid, read_json_object, take_flag,
 )
 from marketplace.api.serializers import listing_json
 from marketplace.listings import services
 from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
-from marketplace.listings.services import LISTING_MODELS, WorkflowError
+from marketplace.listings.services import LISTING_MODELS
 from marketplace.listings.views import BUTTON_ACTIONS
 from marketplace.listings.workflow import ACTIONS, OWNER
 from marketplace.permissions import (
@@ -108,8 +108,7 @@ def update_listing(kind: str, **path):
     shown.fill_from(listing)
     form = FORMS[kind](formdata=formdata(body, KEYS[kind], current_input(shown)), meta=NO_CSRF, **extra)
     check_form(form, KEYS[kind])
-    with conflict_on(WorkflowError):
-        services.update_listing(listing, user, form.model_data(), submit=submit)
+    services.update_listing(listing, user, form.model_data(), submit=submit)
     db.session.commit()
     return jsonify(listing_json(listing))
 
@@ -128,8 +127,7 @@ def listing_action(kind: str, **path):
     check_form(form, ACTION_KEYS)
     if action.reason_required and not form.comment.data:
         raise invalid({"comment": [f"{action.label}必须填写原因。"]})
-    with conflict_on(WorkflowError):
-        services.transition(listing, action.name, user, form.comment.data)
+    services.transition(listing, action.name, user, form.comment.data)
     db.session.commit()
     return jsonify(listing_json(listing))
 

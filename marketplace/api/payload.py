@@ -7,12 +7,12 @@ each value has the right JSON type. Money comes in as yuan decimal strings.
 """
 import json
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from marketplace.errors import DomainError
 from marketplace.money import MoneyError, parse_yuan, wan_input
 
 # Bodies of write calls are small (the longest text field is 5,000 characters).
@@ -21,27 +21,18 @@ IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
 MONEY_TYPE_MESSAGE = "金额须写成字符串（单位元，最多两位小数），如 \"3501.50\"。"
 
 
-class ApiError(Exception):
+class ApiError(DomainError):
     """A refused API call: HTTP status, error code, Chinese message and optional field messages."""
 
     def __init__(self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        super().__init__(message, status=status, code=code)
+        self.fields = fields or {}
 
 
-@contextmanager
-def conflict_on(*errors: type[Exception]):
-    """A service refusing the step in the current state (`errors`) → 409; the ApiError handler rolls back."""
-    try:
-        yield
-    except errors as exc:
-        raise ApiError(409, "conflict", str(exc)) from None
-
-
-def error_json(exc: ApiError):
-    """The {"error": {"code", "message"[, "fields"]}} response of an ApiError."""
+def error_json(exc: DomainError):
+    """The {"error": {"code", "message"[, "fields"]}} response of any refusal, with its status."""
     body = {"code": exc.code, "message": exc.message}
-    if exc.fields:
+    if getattr(exc, "fields", None):
         body["fields"] = exc.fields
     return jsonify({"error": body}), exc.status
 

@@ -2,11 +2,10 @@
 from flask import jsonify, request
 
 from marketplace.api import bp
-from marketplace.errors import error_response
 from marketplace.money import yuan_str
 from marketplace.stats import services
 from marketplace.stats.bulletin import bulletin_text
-from marketplace.stats.periods import StatsError, parse_date, period_from_dates
+from marketplace.stats.periods import parse_date, period_from_dates
 
 
 def figures_json(figures: services.Figures, previous: services.Figures | None = None) -> dict:
@@ -29,12 +28,6 @@ def _period():
 
 def _period_json(period) -> dict:
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "label": period.label}
-
-
-@bp.errorhandler(StatsError)
-def stats_error(exc: StatsError):
-    """Bad dates, regions, sides or dimensions → 400 with a Chinese message."""
-    return error_response(400, exc.message, exc.code)
 
 
 @bp.route("/stats/regions")

@@ -6,6 +6,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
+from marketplace.errors import DomainError
 from models import LoginAttempt, Organisation, User, db
 from models.base import utcnow
 from models.user import ROLES, Role
@@ -19,12 +20,13 @@ _hashers: dict[tuple, tuple[PasswordHasher, str]] = {}
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A refused account operation; the message is shown to the user (next to `field` when given)."""
 
+    status, code = 422, "account_refused"
+
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def _hasher_and_dummy() -> tuple[PasswordHasher, str]:

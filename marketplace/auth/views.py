@@ -9,20 +9,12 @@ from marketplace.auth.membership import (
     reject_member,
 )
 from marketplace.auth.safe_redirect import safe_next
-from marketplace.auth.services import AccountError, authenticate
+from marketplace.auth.services import authenticate
 from marketplace.auth.services import change_password as set_new_password
 from marketplace.permissions import LOGGED_IN, permission_required
 from marketplace.regions import region_choices
+from marketplace.web import committing
 from models import User, db
-
-
-def show_error(form, exc: AccountError) -> None:
-    """Show a service refusal next to its field, or as a flash message."""
-    field = form._fields.get(exc.field) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        flash(str(exc), "danger")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,13 +24,10 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
+        # keep_on_error: the failed attempt must stay recorded, throttling counts it.
+        with committing(keep_on_error=True) as checked:
             user = authenticate(form.username.data, form.password.data, request.remote_addr or "unknown")
-        except AccountError as exc:
-            db.session.commit()  # the failed attempt must stay recorded: throttling counts it
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
+        if checked.ok:
             login_user(user, remember=form.remember.data)
             flash(f"欢迎回来，{user.display_name or user.username}。", "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
@@ -53,13 +42,9 @@ def register():
     form = RegisterForm()
     form.region_code.choices = region_choices(include_blank="请选择地区")
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as saved:
             user = register_account(form.data)
-        except AccountError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if saved.ok:
             if user.is_active:
                 login_user(user)
                 flash(f"注册成功，已创建单位“{user.organisation.name}”。", "success")
@@ -84,13 +69,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with committing(form=form) as saved:
             set_new_password(user, form.old_password.data, form.new_password.data)
-        except AccountError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
+        if saved.ok:
             # Re-issue this session (and its remember cookie) with the new session version.
             login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
             flash("密码已修改。其他设备上的登录已失效。", "success")
@@ -116,12 +97,7 @@ def decide_member(user_id: int, decision: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     name = applicant.display_name or applicant.username
-    try:
+    done = f"已通过 {name} 的加入申请。" if decision == "approve" else f"已拒绝 {name} 的加入申请。"
+    with committing(done, failure="warning"):
         (approve_member if decision == "approve" else reject_member)(applicant, current_user)
-    except AccountError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-    else:
-        db.session.commit()
-        flash(f"已通过 {name} 的加入申请。" if decision == "approve" else f"已拒绝 {name} 的加入申请。", "success")
     return redirect(url_for("auth.members"))

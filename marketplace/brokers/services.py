@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from marketplace.errors import DomainError
 from marketplace.permissions import require
 from models import BrokerProfile, Contract, ContractStatus, Match, MatchStatus, Region, User, db
 from models.match import BROKER_LEVELS
@@ -13,8 +14,10 @@ from models.user import Role
 from models.vocab import TECH_FIELDS, join_list
 
 
-class ProfileError(Exception):
+class ProfileError(DomainError):
     """Invalid profile data; the message is shown to the user."""
+
+    status, code = 422, "invalid_profile"
 
 
 @dataclass

@@ -1,12 +1,12 @@
 """Broker directory, public profiles, a broker's own profile, contacting a broker."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace.brokers import bp, services
 from marketplace.brokers.forms import ContactForm, ProfileForm
-from marketplace.brokers.services import ProfileError
 from marketplace.matching import inbox
 from marketplace.permissions import has, permission_required
+from marketplace.web import committing, flash_errors
 from models import BrokerProfile, db
 from models.match import BROKER_LEVELS
 
@@ -47,14 +47,12 @@ def contact(profile_id):
         abort(400)
     form = ContactForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(errors[0], "danger")
+        flash_errors(form)
         return redirect(url_for("brokers.profile", profile_id=profile.id))
     organisation = current_user.organisation.name if current_user.organisation else ""
-    inbox.send(profile.user, current_user, f"[联系经纪人] {form.subject.data}",
-               f"{organisation} {current_user.display_name or current_user.username}：\n{form.body.data}")
-    db.session.commit()
-    flash("消息已发送，经纪人会在站内消息中看到。", "success")
+    with committing("消息已发送，经纪人会在站内消息中看到。"):
+        inbox.send(profile.user, current_user, f"[联系经纪人] {form.subject.data}",
+                   f"{organisation} {current_user.display_name or current_user.username}：\n{form.body.data}")
     return redirect(url_for("brokers.profile", profile_id=profile.id))
 
 
@@ -67,16 +65,11 @@ def edit_profile():
     if request.method == "GET" and existing:
         form.specialty.data, form.regions.data = existing.field_list, ";".join(existing.region_list)
     if form.validate_on_submit():
-        try:
+        with committing("经纪人档案已保存。") as outcome:
             saved = services.save_profile(current_user, form.level.data, form.certificate_no.data or "",
                                           form.specialty.data or [], form.region_list(), form.bio.data or "",
                                           form.is_listed.data)
-            db.session.commit()
-        except ProfileError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash("经纪人档案已保存。", "success")
+        if outcome.ok:
             return redirect(url_for("brokers.profile", profile_id=saved.id) if saved.is_listed
                             else url_for("brokers.edit_profile"))
     return render_template("brokers/edit.html", form=form, profile=existing)

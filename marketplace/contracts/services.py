@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.contracts import numbering
 from marketplace.contracts.deadlines import review_due
-from marketplace.contracts.workflow import ACTIONS, EDITABLE, SELLER, UNDER_REVIEW, next_state
+from marketplace.contracts.workflow import EDITABLE, REGISTRAR, SELLER, UNDER_REVIEW, WORKFLOW, ContractError
 from marketplace.permissions import has, is_registrar, is_seller_side, region_scope_prefix
 from models import Contract, ContractAttachment, ContractEvent, ContractStatus, Organisation, db
 from models.base import utcnow
@@ -20,10 +20,7 @@ from models.contract import DEDUCTION_KINDS, REFUSAL_REASONS
 
 PARTY_FIELDS = ("name", "type", "region")
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-
-
-class ContractError(Exception):
-    """A refused contract operation; the message is shown to the user."""
+BAD_PARTIES = {"status": 422, "code": "bad_parties"}  # the parties as named cannot file this contract
 
 
 def copy_party(contract: Contract, side: str, organisation: Organisation) -> None:
@@ -47,6 +44,7 @@ def apply_amounts(contract: Contract, contract_amount_fen: int, deductions: dict
     contract.tech_amount_fen = contract_amount_fen - total
 
 
+@WORKFLOW.history
 def record_event(contract: Contract, action: str, actor, from_status, comment: str = "") -> None:
     db.session.add(ContractEvent(contract_id=contract.id, action=action, from_status=from_status,
                                  to_status=contract.status, actor_id=actor.id if actor else None,
@@ -59,13 +57,15 @@ def find_by_key(key: str) -> Contract | None:
 
 def create_contract(seller: Organisation, buyer: Organisation | None, actor, data: dict,
                     contract_amount_fen: int, deductions: dict[str, int],
-                    idempotency_key: str | None = None, buyer_details: dict | None = None) -> Contract:
-    """Create a draft filed by the seller side; a repeated key returns the first contract."""
+                    idempotency_key: str | None = None, buyer_details: dict | None = None,
+                    broker=None) -> Contract:
+    """Create a draft filed by the seller side (with its `broker`); a repeated key returns the first contract."""
     if idempotency_key:
         existing = find_by_key(idempotency_key)
         if existing is not None:
             return existing
     contract = Contract(status=ContractStatus.DRAFT, created_by_id=actor.id if actor else None,
+                        broker_id=broker.id if broker is not None else None,
                         idempotency_key=idempotency_key, **data)
     copy_party(contract, "seller", seller)
     if buyer is not None:
@@ -86,53 +86,44 @@ def create_contract(seller: Organisation, buyer: Organisation | None, actor, dat
     return contract
 
 
-def _check_party(contract: Contract, action, actor) -> None:
-    allowed = is_seller_side(actor, contract) if SELLER in action.parties else is_registrar(actor, contract)
-    if not allowed:
-        raise ContractError("您无权执行该操作。")
+@WORKFLOW.parties
+def parties_of(actor, contract: Contract) -> set[str]:
+    """The seller side and/or the registrar."""
+    return ({SELLER} if is_seller_side(actor, contract) else set()) | (
+        {REGISTRAR} if is_registrar(actor, contract) else set())
 
 
-def _check_guards(contract: Contract, action_name: str, actor, reason: str) -> None:
-    if action_name == "register" and contract.status == ContractStatus.ACCEPTED and contract.is_large:
+@WORKFLOW.before
+def _review_rules(step) -> None:
+    """The large-contract second review and the statutory refusal reasons, then the step's own fields."""
+    contract, name, actor = step.obj, step.action.name, step.actor
+    if name == "register" and contract.status == ContractStatus.ACCEPTED and contract.is_large:
         raise ContractError("技术交易额达 500 万元及以上的合同须经初审后由另一名登记人员复核。")
-    if action_name == "first_review" and not contract.is_large:
+    if name == "first_review" and not contract.is_large:
         raise ContractError("该合同无需复核，可直接登记。")
-    if (action_name == "register" and contract.status == ContractStatus.SECOND_REVIEW
+    if (name == "register" and contract.status == ContractStatus.SECOND_REVIEW
             and contract.first_reviewer_id == actor.id):
         raise ContractError("复核须由初审以外的登记人员完成。")
-    if action_name == "refuse" and reason not in REFUSAL_REASONS:
+    if name == "refuse" and step.reason not in REFUSAL_REASONS:
         raise ContractError("不予登记须选择法定理由之一。")
+    today = step.options.get("on") or date.today()
+    if name == "file":
+        contract.submitted_at = utcnow()
+        contract.due_on = review_due(today, contract.tech_amount_fen)
+    elif name == "first_review":
+        contract.first_reviewer_id = actor.id
+    elif name == "register":
+        contract.registration_no = numbering.registration_number(contract.seller_region, today.year)
+        contract.registered_on = today
+    elif name == "refuse":
+        contract.refusal_reason = step.reason
+    if step.target not in UNDER_REVIEW:
+        contract.due_on = None
 
 
 def transition(contract: Contract, action_name: str, actor, comment: str = "", on: date | None = None) -> Contract:
-    """Move a contract along the workflow table; every step keeps who, when and why."""
-    action = ACTIONS.get(action_name)
-    target = next_state(contract.status, action_name)
-    if action is None or target is None:
-        raise ContractError("当前状态下不能执行该操作。")
-    _check_party(contract, action, actor)
-    comment = (comment or "").strip()
-    if action.reason_required and not comment:
-        raise ContractError(f"{action.label}必须填写原因。")
-    _check_guards(contract, action_name, actor, comment)
-    before = contract.status
-    today = on or date.today()
-    if action_name == "file":
-        contract.submitted_at = utcnow()
-        contract.due_on = review_due(today, contract.tech_amount_fen)
-    elif action_name == "first_review":
-        contract.first_reviewer_id = actor.id
-    elif action_name == "register":
-        contract.registration_no = numbering.registration_number(contract.seller_region, today.year)
-        contract.registered_on = today
-    elif action_name == "refuse":
-        contract.refusal_reason = comment
-    if target not in UNDER_REVIEW:
-        contract.due_on = None
-    contract.status = target
-    record_event(contract, action_name, actor, before, comment)
-    db.session.flush()
-    return contract
+    """Move a contract along the workflow table; `on` dates a filing or registration (default today)."""
+    return WORKFLOW.apply(contract, action_name, actor, comment, on=on)
 
 
 def update_draft(contract: Contract, actor, data: dict, contract_amount_fen: int, deductions: dict[str, int]):
@@ -226,12 +217,12 @@ def resolve_parties(user, seller_name: str, buyer_name: str) -> tuple[Organisati
     if has(user, "contract.broker"):
         seller = db.session.scalar(select(Organisation).where(Organisation.name == (seller_name or "").strip()))
         if seller is None:
-            raise ContractError("经纪人代为申报时须填写已在平台注册的卖方单位全称。")
+            raise ContractError("经纪人代为申报时须填写已在平台注册的卖方单位全称。", **BAD_PARTIES)
     elif has(user, "contract.party") and user.organisation is not None:
         seller = user.organisation
     else:
-        raise ContractError("只有卖方单位或其技术经纪人可以申报合同。")
+        raise ContractError("只有卖方单位或其技术经纪人可以申报合同。", **BAD_PARTIES)
     buyer = db.session.scalar(select(Organisation).where(Organisation.name == buyer_name.strip()))
     if buyer is not None and buyer.id == seller.id:
-        raise ContractError("买方与卖方不能是同一单位。")
+        raise ContractError("买方与卖方不能是同一单位。", **BAD_PARTIES)
     return seller, buyer

@@ -4,9 +4,9 @@ from flask_login import current_user
 
 from marketplace.contracts import bp, services
 from marketplace.contracts.forms import AttachmentForm, ContractForm, DecisionForm
-from marketplace.contracts.services import ContractError
 from marketplace.contracts.workflow import EVENT_LABELS, REGISTRAR, SELLER, actions_from
 from marketplace.permissions import LOGGED_IN, can_view_contract, has, permission_required
+from marketplace.web import committing
 from models import CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractStatus, db
 
 
@@ -36,19 +36,13 @@ def create():
     """File a new contract draft (seller side or its broker)."""
     form = ContractForm()
     if form.validate_on_submit():
-        try:
+        with committing("合同草稿已保存，请核对后提交申报。") as saved:
             seller, buyer = services.resolve_parties(current_user, form.seller_name.data, form.buyer_name.data)
             amount, deductions = form.amounts()
             contract = services.create_contract(seller, buyer, current_user, form.contract_data(), amount, deductions,
-                                                form.idempotency_key.data, form.buyer_details())
-            if has(current_user, "contract.broker"):
-                contract.broker_id = current_user.id
-            db.session.commit()
-        except ContractError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash("合同草稿已保存，请核对后提交申报。", "success")
+                                                form.idempotency_key.data, form.buyer_details(),
+                                                broker=current_user if has(current_user, "contract.broker") else None)
+        if saved.ok:
             return redirect(url_for("contracts.detail", contract_id=contract.id))
     return render_template("contracts/form.html", form=form, contract=None)
 
@@ -64,14 +58,9 @@ def edit(contract_id):
     if request.method == "GET":
         form.fill_from(contract)
     elif form.validate_on_submit():
-        try:
+        with committing("合同已修改。") as saved:
             services.update_draft(contract, current_user, form.contract_data(), *form.amounts())
-            db.session.commit()
-        except ContractError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash("合同已修改。", "success")
+        if saved.ok:
             return redirect(url_for("contracts.detail", contract_id=contract.id))
     return render_template("contracts/form.html", form=form, contract=contract)
 
@@ -97,14 +86,9 @@ def action(contract_id):
     form = DecisionForm()
     if form.validate_on_submit():
         reason = form.refusal_reason.data if form.action.data == "refuse" else form.comment.data
-        try:
+        with committing() as outcome:
             services.transition(contract, form.action.data, current_user, reason)
-            db.session.commit()
-        except ContractError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash(f"操作成功，合同状态：{contract.status_label}。", "success")
+            outcome.success = f"操作成功，合同状态：{contract.status_label}。"
     else:
         flash("请求无效，请重试。", "danger")
     return redirect(url_for("contracts.detail", contract_id=contract.id))
@@ -120,14 +104,8 @@ def upload(contract_id):
     if upload_file is None or not getattr(upload_file, "filename", ""):
         flash("请选择要上传的 PDF 文件。", "danger")
         return redirect(url_for("contracts.detail", contract_id=contract.id))
-    try:
+    with committing("附件已上传。"):
         services.attach_pdf(contract, current_user, upload_file.filename, upload_file.read())
-        db.session.commit()
-    except ContractError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash("附件已上传。", "success")
     return redirect(url_for("contracts.detail", contract_id=contract.id))
 
 

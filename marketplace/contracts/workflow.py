@@ -1,9 +1,15 @@
 """The registration workflow as data: (state, action) → (next state, who may act)."""
+from marketplace.errors import DomainError
 from marketplace.state_machine import Action, Workflow
 from models import ContractStatus as S
 
 SELLER = "seller"  # a member of the seller organisation, or the contract's broker
 REGISTRAR = "registrar"  # an official whose region covers the seller's region
+
+
+class ContractError(DomainError):
+    """A refused contract operation; the message is shown to the user."""
+
 
 ACTIONS = {
     "file": Action("file", "提交申报", (SELLER,)),
@@ -39,7 +45,8 @@ UNDER_REVIEW = (S.FILED, S.ACCEPTED, S.SECOND_REVIEW)
 # States in which the seller side may still edit the contract.
 EDITABLE = (S.DRAFT, S.CORRECTION)
 
-WORKFLOW = Workflow(ACTIONS, TRANSITIONS)
+# Guards, side effects and the history row are registered in services.py.
+WORKFLOW = Workflow(ACTIONS, TRANSITIONS, error=ContractError)
 next_state = WORKFLOW.next_state
 
 

@@ -5,7 +5,7 @@ Functions flush but never commit; the caller commits once.
 from sqlalchemy import func, select
 
 import search_index
-from marketplace.listings.workflow import ACTIONS, OWNER, REVIEWER, available_actions, next_state
+from marketplace.listings.workflow import OWNER, REVIEWER, WORKFLOW, WorkflowError, available_actions, next_state
 from marketplace.permissions import can_edit_listing, can_review_listing, region_scope_prefix
 from models import (
     STATUS_LABELS, ApplicationStatus, BountyApplication, ListingEvent, ListingStatus, TechNeed, TechResult, db,
@@ -15,10 +15,7 @@ from models.base import utcnow
 LISTING_MODELS = {"result": TechResult, "need": TechNeed}
 
 
-class WorkflowError(Exception):
-    """An action that is not allowed; the message is shown to the user."""
-
-
+@WORKFLOW.history
 def record_event(listing, action: str, actor, from_status, comment: str = "") -> ListingEvent:
     """Store one history row for a listing."""
     event = ListingEvent(
@@ -61,33 +58,29 @@ def update_listing(listing, actor, data: dict, submit: bool = False):
     return listing
 
 
-def _party_allowed(listing, actor, party: str) -> bool:
-    if party == OWNER:
-        return can_edit_listing(actor, listing)
-    if party == REVIEWER:
-        return can_review_listing(actor, listing)
-    return False
+@WORKFLOW.parties
+def parties_of(actor, listing) -> set[str]:
+    """The owner side and/or reviewer; a step without an actor (import, script) may act as either."""
+    if actor is None:
+        return {OWNER, REVIEWER}
+    return ({OWNER} if can_edit_listing(actor, listing) else set()) | (
+        {REVIEWER} if can_review_listing(actor, listing) else set())
+
+
+@WORKFLOW.before
+def _stamp_published(step) -> None:
+    if step.target == ListingStatus.PUBLISHED:
+        step.obj.published_at = utcnow()
+
+
+@WORKFLOW.after
+def _reindex(step) -> None:
+    search_index.record_change(step.obj)
 
 
 def transition(listing, action_name: str, actor, comment: str = ""):
     """Move a listing along the life-cycle table, recording who, when and why."""
-    action = ACTIONS.get(action_name)
-    target = next_state(listing.status, action_name)
-    if action is None or target is None:
-        raise WorkflowError("当前状态下不能执行该操作。")
-    if actor is not None and not any(_party_allowed(listing, actor, party) for party in action.parties):
-        raise WorkflowError("您无权执行该操作。")
-    comment = (comment or "").strip()
-    if action.reason_required and not comment:
-        raise WorkflowError(f"{action.label}必须填写原因。")
-    before = listing.status
-    listing.status = target
-    if target == ListingStatus.PUBLISHED:
-        listing.published_at = utcnow()
-    record_event(listing, action_name, actor, before, comment)
-    search_index.record_change(listing)
-    db.session.flush()
-    return listing
+    return WORKFLOW.apply(listing, action_name, actor, comment)
 
 
 def review_queue(user, kind: str):

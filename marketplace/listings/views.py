@@ -4,17 +4,18 @@ Each view is registered twice, once per kind (`result_detail`, `need_detail`, �
 Browsing lives in browse.py; 揭榜挂帅 in views_bounty.py; dashboard and review
 queue in views_dashboard.py.
 """
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace.listings import bp
 from marketplace.listings import services
 from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
-from marketplace.listings.services import LISTING_MODELS, WorkflowError
+from marketplace.listings.services import LISTING_MODELS
 from marketplace.listings.workflow import ACTIONS, OWNER
 from marketplace.permissions import (
     LOGGED_IN, can_edit_listing, can_review_listing, can_view_listing, is_member, permission_required,
 )
+from marketplace.web import committing, flash_errors
 from models import db
 
 FORMS = {"result": ResultForm, "need": NeedForm}
@@ -56,11 +57,11 @@ def new_listing(kind: str):
         abort(403)
     form = _form_for(kind)
     if form.validate_on_submit():
-        listing = services.create_listing(kind, current_user.organisation, current_user, form.model_data(),
-                                          submit=form.wants_submit)
-        db.session.commit()
-        flash("已提交审核。" if form.wants_submit else "草稿已保存。", "success")
-        return redirect(detail_url(listing))
+        with committing("已提交审核。" if form.wants_submit else "草稿已保存。") as saved:
+            listing = services.create_listing(kind, current_user.organisation, current_user, form.model_data(),
+                                              submit=form.wants_submit)
+        if saved.ok:
+            return redirect(detail_url(listing))
     return render_template(f"listings/form_{kind}.html", form=form, listing=None)
 
 
@@ -72,15 +73,8 @@ def edit_listing(kind: str, listing_id: int):
         abort(403)
     form = _form_for(kind, listing)
     if form.validate_on_submit():
-        was_published = listing.is_published
-        try:
+        with committing("已修改，重新进入审核。" if listing.is_published or form.wants_submit else "已保存。"):
             services.update_listing(listing, current_user, form.model_data(), submit=form.wants_submit)
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            return redirect(detail_url(listing))
-        db.session.commit()
-        flash("已修改，重新进入审核。" if was_published or form.wants_submit else "已保存。", "success")
         return redirect(detail_url(listing))
     return render_template(f"listings/form_{kind}.html", form=form, listing=listing)
 
@@ -112,16 +106,10 @@ def listing_action(kind: str, listing_id: int):
     if not allowed(current_user, listing):
         abort(403)
     if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "danger")
+        flash_errors(form)
     else:
-        try:
+        with committing(f"操作成功：{action.label}。"):
             services.transition(listing, action.name, current_user, form.comment.data)
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(f"操作成功：{action.label}。", "success")
     if form.return_to.data == "review" and current_user.is_reviewer:
         return redirect(url_for("listings.review_queue"))
     return redirect(detail_url(listing))

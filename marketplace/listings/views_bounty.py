@@ -5,12 +5,12 @@ from flask_login import current_user
 from marketplace.listings import bp
 from marketplace.listings import services
 from marketplace.listings.forms import ApplyForm, EmptyForm, SelectForm
-from marketplace.listings.services import WorkflowError
 from marketplace.listings.views import detail_url, load_visible
 from marketplace.permissions import (
     LOGGED_IN, can_apply_to_bounty, can_edit_listing, can_review_listing, can_view_listing, has, is_member,
     permission_required,
 )
+from marketplace.web import committing, flash_errors
 from models import ApplicationStatus, BountyApplication, db
 
 
@@ -43,16 +43,10 @@ def apply(listing_id: int):
     if not can_apply_to_bounty(current_user, need):
         flash("该榜单已截止、已选定揭榜单位或未发布，不能揭榜。", "danger")
     elif not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "danger")
+        flash_errors(form)
     else:
-        try:
+        with committing("揭榜申请已提交。"):
             services.apply_to_bounty(need, current_user, form.proposal.data)
-        except WorkflowError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash("揭榜申请已提交。", "success")
     return redirect(detail_url(need))
 
 
@@ -68,16 +62,10 @@ def select_application(listing_id: int, application_id: int):
         abort(403)
     form = SelectForm()
     if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "danger")
+        flash_errors(form)
         return redirect(detail_url(need))
-    try:
+    with committing(f"已选定揭榜单位：{application.organisation.name}。"):
         services.select_application(need, application, current_user, form.comment.data)
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(f"已选定揭榜单位：{application.organisation.name}。", "success")
     return redirect(detail_url(need))
 
 
@@ -92,14 +80,8 @@ def withdraw_application(application_id: int):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with committing("已撤回揭榜申请。"):
         services.withdraw_application(application, current_user)
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash("已撤回揭榜申请。", "success")
     if not can_view_listing(current_user, application.need):
         return redirect(url_for("listings.dashboard"))
     return redirect(detail_url(application.need))

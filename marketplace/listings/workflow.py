@@ -1,9 +1,15 @@
 """The listing life cycle as data: (state, action) → (next state, who may act)."""
+from marketplace.errors import DomainError
 from marketplace.state_machine import Action, Workflow
 from models import ListingStatus as S
 
 OWNER = "owner"  # a publishing member of the listing's organisation
 REVIEWER = "reviewer"  # an official whose region covers the listing, or an admin
+
+
+class WorkflowError(DomainError):
+    """An action that is not allowed; the message is shown to the user."""
+
 
 ACTIONS = {
     "submit": Action("submit", "提交审核", (OWNER,)),
@@ -28,10 +34,8 @@ TRANSITIONS = {
     (S.PUBLISHED, "revise"): S.PENDING,
 }
 
-# States in which the owner may edit the content in place.
-EDITABLE_STATES = (S.DRAFT, S.RETURNED, S.WITHDRAWN, S.PENDING, S.PUBLISHED)
-
-WORKFLOW = Workflow(ACTIONS, TRANSITIONS)
+# Guards, side effects and the history row are registered in services.py.
+WORKFLOW = Workflow(ACTIONS, TRANSITIONS, error=WorkflowError)
 next_state = WORKFLOW.next_state
 
 

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from marketplace.contracts.services import ContractError, create_contract
 from marketplace.matching import inbox
-from marketplace.matching.workflow import ACTIONS, BROKER, NEED_SIDE, RESULT_SIDE, allowed_parties, next_state
+from marketplace.matching.workflow import (
+    BROKER, NEED_SIDE, RESULT_SIDE, WORKFLOW, MatchError, allowed_parties, next_state,
+)
 from marketplace.permissions import can_read_notes, has, is_member, parties_of
 from models import Contract, ListingStatus, Match, MatchStatus, MatchStep, db
 from models.base import utcnow
@@ -16,10 +18,7 @@ from models.base import utcnow
 MAX_NOTE = 2000
 
 
-class MatchError(Exception):
-    """A refused pipeline operation; the message is shown to the user."""
-
-
+@WORKFLOW.history
 def record_step(match: Match, action: str, actor, from_status, note: str = "") -> MatchStep:
     """One history row: who, when, what and the note."""
     step = MatchStep(match_id=match.id, action=action, from_status=from_status, to_status=match.status,
@@ -99,30 +98,32 @@ def _accept(match: Match, parties: set, actor) -> str:
     return "需求方接受对接" if side == NEED_SIDE else "成果方接受对接"
 
 
+WORKFLOW.parties(parties_of)  # the same check the match's page uses
+
+
+@WORKFLOW.before
+def _acceptance_and_outcome(step) -> None:
+    """Both sides must accept before a match is 已对接; a failed match keeps its reason."""
+    match = step.obj
+    step.reason = _clean(step.reason)
+    if step.action.name == "accept":
+        accepted = _accept(match, step.parties, step.actor)  # also when the party wrote a note
+        step.reason = step.reason or accepted
+        if match.need_accepted_at is None or match.result_accepted_at is None:
+            step.target = step.source  # waiting for the other side
+    if step.target == MatchStatus.FAILED:
+        match.outcome_reason = step.reason
+
+
+@WORKFLOW.after
+def _tell_the_others(step) -> None:
+    match = step.obj
+    _notify_others(match, step.actor, f"对接进展：{step.action.label}（{match.status_label}）", step.reason)
+
+
 def transition(match: Match, action_name: str, actor, note: str = "") -> Match:
     """Move a match along the table, with one history row per step and messages to the others."""
-    action = ACTIONS.get(action_name)
-    target = next_state(match.status, action_name)
-    if action is None or target is None:
-        raise MatchError("当前状态下不能执行该操作。")
-    parties = parties_of(actor, match) & set(allowed_parties(match.status, action_name))
-    if not parties:
-        raise MatchError("您无权执行该操作。")
-    note = _clean(note)
-    if action.reason_required and not note:
-        raise MatchError(f"{action.label}必须填写原因。")
-    before = match.status
-    if action_name == "accept":
-        note = note or _accept(match, parties, actor)
-        if match.need_accepted_at is None or match.result_accepted_at is None:
-            target = before  # waiting for the other side
-    if target == MatchStatus.FAILED:
-        match.outcome_reason = note
-    match.status = target
-    record_step(match, action_name, actor, before, note)
-    _notify_others(match, actor, f"对接进展：{action.label}（{match.status_label}）", note)
-    db.session.flush()
-    return match
+    return WORKFLOW.apply(match, action_name, actor, note)
 
 
 def _notify_others(match: Match, actor, subject: str, body: str) -> None:
@@ -165,10 +166,9 @@ def open_contract(match: Match, actor, contract_type: str, amount_fen: int, sign
             "result_id": result.id, "need_id": need.id}
     try:
         contract = create_contract(result.organisation, need.organisation, actor, data, amount_fen, {},
-                                   idempotency_key=f"match-{match.id}")
+                                   idempotency_key=f"match-{match.id}", broker=match.broker)
     except ContractError as exc:
-        raise MatchError(str(exc)) from None
-    contract.broker_id = match.broker_id
+        raise MatchError(exc.message) from None
     record_step(match, "contract", actor, match.status, "生成合同草稿")
     db.session.flush()
     return contract

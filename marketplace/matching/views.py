@@ -1,18 +1,18 @@
 """Pages of the deal pipeline: suggestions, proposing, a match's page and its steps, the boards."""
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from marketplace.matching import bp, engine, services
 from marketplace.matching.forms import AnswerForm, ContractDraftForm, MatchActionForm, NotesForm, ProposeForm
-from marketplace.matching.services import MatchError
 from marketplace.matching.workflow import ACTIONS, BROKER, RESULT_SIDE, available_actions
 from marketplace.permissions import (
     LOGGED_IN, can_read_notes, can_see_suggestions, can_view_listing, can_view_match, has, is_member, parties_of,
     permission_required,
 )
+from marketplace.web import committing, flash_errors
 from models import ListingStatus, Match, TechNeed, TechResult, db
 from models.match import MATCH_STATUS_LABELS, MatchStatus
 
@@ -24,11 +24,6 @@ def _load_match(match_id: int) -> Match:
     if not can_view_match(current_user, match):
         abort(404)
     return match
-
-
-def _flash_errors(form) -> None:
-    for errors in form.errors.values():
-        flash(errors[0], "danger")
 
 
 @bp.route("/needs/<int:need_id>/suggestions")
@@ -73,18 +68,14 @@ def propose():
     """A broker recommends a result for a need; both parties get an introduction."""
     form = ProposeForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for("matching.board"))
     need, result = _pair(form)
     suggestion = next((s for s in engine.suggest_results(need, engine.MAX_LIMIT) if s.listing.id == result.id), None)
-    try:
+    with committing("已推荐对接，双方将在站内消息中收到介绍。") as saved:
         match = services.propose(current_user, need, result, form.pitch.data, suggestion)
-        db.session.commit()
-    except MatchError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    if not saved.ok:
         return redirect(url_for("matching.need_suggestions", need_id=need.id))
-    flash("已推荐对接，双方将在站内消息中收到介绍。", "success")
     return redirect(url_for("matching.detail", match_id=match.id))
 
 
@@ -94,17 +85,13 @@ def answer():
     """An institute answers a need directly with one of its results."""
     form = AnswerForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for("matching.mine"))
     need, result = _pair(form)
-    try:
+    with committing("已响应该需求，需求方接受后即完成对接。") as saved:
         match = services.answer(current_user, need, result, form.pitch.data)
-        db.session.commit()
-    except MatchError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    if not saved.ok:
         return redirect(url_for("matching.result_suggestions", result_id=result.id))
-    flash("已响应该需求，需求方接受后即完成对接。", "success")
     return redirect(url_for("matching.detail", match_id=match.id))
 
 
@@ -131,16 +118,11 @@ def act(match_id):
     match = _load_match(match_id)
     form = MatchActionForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for("matching.detail", match_id=match.id))
-    try:
+    with committing() as outcome:
         services.transition(match, form.action.data, current_user, form.note.data)
-        db.session.commit()
-    except MatchError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash(f"操作成功，当前状态：{match.status_label}。", "success")
+        outcome.success = f"操作成功，当前状态：{match.status_label}。"
     return redirect(url_for("matching.detail", match_id=match.id))
 
 
@@ -153,11 +135,10 @@ def save_notes(match_id):
         abort(403)
     form = NotesForm()
     if form.validate_on_submit():
-        services.set_notes(match, current_user, form.notes.data)
-        db.session.commit()
-        flash("备注已保存。", "success")
+        with committing("备注已保存。"):
+            services.set_notes(match, current_user, form.notes.data)
     else:
-        _flash_errors(form)
+        flash_errors(form)
     return redirect(url_for("matching.detail", match_id=match.id))
 
 
@@ -168,17 +149,13 @@ def open_contract(match_id):
     match = _load_match(match_id)
     form = ContractDraftForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_errors(form)
         return redirect(url_for("matching.detail", match_id=match.id))
-    try:
+    with committing("合同草稿已生成，请核对后提交登记。") as saved:
         contract = services.open_contract(match, current_user, form.contract_type.data, form.amount_fen,
                                           form.signed_date)
-        db.session.commit()
-    except MatchError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    if not saved.ok:
         return redirect(url_for("matching.detail", match_id=match.id))
-    flash("合同草稿已生成，请核对后提交登记。", "success")
     return redirect(url_for("contracts.detail", contract_id=contract.id))
 
 

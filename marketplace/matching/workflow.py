@@ -3,6 +3,7 @@
 已推荐 → 已对接 (both parties accepted) → 洽谈中 → 已签约 / 未成交. Either party may
 decline at any open step; the broker may close a deal as 未成交. Both need a reason.
 """
+from marketplace.errors import DomainError
 from marketplace.state_machine import Action, Workflow
 from models import MatchStatus as S
 
@@ -11,6 +12,11 @@ NEED_SIDE = "need_side"  # a publishing member of the need's organisation
 RESULT_SIDE = "result_side"  # a publishing member of the result's organisation
 PARTIES = (NEED_SIDE, RESULT_SIDE)
 EVERYONE = (BROKER,) + PARTIES
+
+
+class MatchError(DomainError):
+    """A refused pipeline operation; the message is shown to the user."""
+
 
 ACTIONS = {
     "propose": Action("propose", "推荐对接", (BROKER,)),
@@ -38,7 +44,8 @@ TRANSITIONS = {
     (S.NEGOTIATING, "close"): S.FAILED,
 }
 
-WORKFLOW = Workflow(ACTIONS, TRANSITIONS)
+# Guards, side effects and the history row are registered in services.py.
+WORKFLOW = Workflow(ACTIONS, TRANSITIONS, error=MatchError)
 next_state = WORKFLOW.next_state
 allowed_parties = WORKFLOW.allowed_parties
 

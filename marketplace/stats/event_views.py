@@ -1,10 +1,11 @@
 """Matchmaking event pages: list, create, attach needs and deals, report."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from marketplace.permissions import can_manage_event, has, permission_required
 from marketplace.stats import bp, events
 from marketplace.stats.forms import AttachNeedsForm, DealForm, EventForm
+from marketplace.web import committing, flash_errors
 from models import db
 from models.event import MatchEvent
 
@@ -30,13 +31,9 @@ def event_new():
     """Create a matchmaking event in the official's region."""
     form = EventForm()
     if form.validate_on_submit():
-        try:
+        with committing("对接活动已创建。") as saved:
             event = events.create_event(current_user, form.data_for_service())
-        except events.EventError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash("对接活动已创建。", "success")
+        if saved.ok:
             return redirect(url_for("stats.event_detail", event_id=event.id))
     return render_template("stats/event_form.html", form=form)
 
@@ -58,16 +55,11 @@ def event_attach_needs(event_id):
     event = _managed_event(event_id)
     form = AttachNeedsForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash_errors(form)
         return redirect(url_for("stats.event_detail", event_id=event.id))
-    try:
+    with committing() as saved:
         added = events.attach_needs(event, events.parse_ids(form.need_ids.data))
-    except events.EventError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(f"已添加 {added} 项推介需求。", "success")
+        saved.success = f"已添加 {added} 项推介需求。"
     return redirect(url_for("stats.event_detail", event_id=event.id))
 
 
@@ -78,14 +70,8 @@ def event_add_deal(event_id):
     event = _managed_event(event_id)
     form = DealForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash_errors(form)
         return redirect(url_for("stats.event_detail", event_id=event.id))
-    try:
+    with committing("签约项目已记录。"):
         events.add_deal(event, form.data_for_service(), form.amount_fen, form.registration_no.data or "")
-    except events.EventError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash("签约项目已记录。", "success")
     return redirect(url_for("stats.event_detail", event_id=event.id))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from marketplace.errors import DomainError
 from marketplace.permissions import can_manage_event
 from models import Contract, ContractStatus, ListingStatus, TechNeed, db
 from models.event import EventDeal, EventNeed, MatchEvent
@@ -14,8 +15,10 @@ from models.event import EventDeal, EventNeed, MatchEvent
 MAX_IDS_PER_ATTACH = 500
 
 
-class EventError(ValueError):
+class EventError(DomainError, ValueError):
     """A refused event operation; the message is shown to the user."""
+
+    status, code = 422, "event_refused"
 
 
 @dataclass

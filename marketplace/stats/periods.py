@@ -3,18 +3,20 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
+from marketplace.errors import DomainError
+
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 KINDS = {"ytd": "年初至今", "year": "全年", "quarter": "季度", "month": "月份", "range": "自定义"}
 EARLIEST_YEAR = 1985
 
 
-class StatsError(ValueError):
+class StatsError(DomainError, ValueError):
     """Bad statistics input; `code` names it for the API, the message is shown to users."""
 
+    status = 400
+
     def __init__(self, message: str, code: str = "bad_request"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code=code)
 
 
 def _month_end(year: int, month: int) -> date:
