@@ -66,6 +66,7 @@ def test_every_domain_error_shares_the_base_and_keeps_its_message(error):
     assert 400 <= exc.status < 500 and exc.code
 
 
+@pytest.mark.own_app  # adds test-only routes to its app
 def test_a_refusal_inside_a_site_view_rolls_back_and_flashes_its_message(probe_app):
     client = probe_app.test_client()
     assert client.get("/probe/refuse").status_code == 302
@@ -74,12 +75,14 @@ def test_a_refusal_inside_a_site_view_rolls_back_and_flashes_its_message(probe_a
     assert _stored_probe_rows(probe_app) == 0
 
 
+@pytest.mark.own_app  # adds test-only routes to its app
 def test_a_refusal_no_view_caught_is_its_status_page_and_nothing_is_kept(probe_app):
     response = probe_app.test_client().get("/probe/uncaught")
     assert response.status_code == 422 and REFUSAL in response.text
     assert _stored_probe_rows(probe_app) == 0
 
 
+@pytest.mark.own_app  # adds test-only routes to its app
 def test_the_api_turns_any_domain_error_into_json_with_its_status(probe_app):
     response = probe_app.test_client().get("/api/v1/probe/uncaught")
     assert response.status_code == 422
