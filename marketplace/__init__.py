@@ -42,10 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
-    from marketplace import cli, errors, templating
+    from marketplace import cli, errors, security_headers, templating
 
     cli.register(app)
     errors.register(app)
+    security_headers.register(app)
     templating.register(app)
     return app
 

@@ -1,6 +1,11 @@
-"""CSV and XLSX files of the statistics tables; amounts in 元 with two decimals, exact to the fen."""
+"""CSV and XLSX files of the statistics tables; amounts in 元 with two decimals, exact to the fen.
+
+Every text cell goes through `spreadsheet_text`: a party name like `=HYPERLINK(…)` must
+reach the reader as text, never as a formula the spreadsheet program runs.
+"""
 import csv
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -11,10 +16,26 @@ from marketplace.stats.report import FIGURE_HEADERS, Fen, Table
 
 CSV_TYPE = "text/csv"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a spreadsheet program reads as the start of a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A signed number such as 同比 '-12.3%' is a value, not a formula: it stays as it is.
+SIGNED_NUMBER = re.compile(r"[+-]\d+(\.\d+)?%?")
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text that could start a formula, with a leading apostrophe so that it stays text."""
+    if text.startswith(FORMULA_START) and not SIGNED_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _text_cell(cell):
+    """Text neutralised; numbers (counts, ranks) left as numbers."""
+    return spreadsheet_text(cell) if isinstance(cell, str) else cell
 
 
 def _header(table: Table) -> list[str]:
-    return [f"{h}（元）" if h in FIGURE_HEADERS[1:] else h for h in table.headers]
+    return [spreadsheet_text(f"{h}（元）" if h in FIGURE_HEADERS[1:] else h) for h in table.headers]
 
 
 def _rows(table: Table):
@@ -27,12 +48,12 @@ def to_csv(table: Table, heading: str) -> bytes:
     """UTF-8 with a byte-order mark so that spreadsheet programs read the Chinese text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([heading])
+    writer.writerow([spreadsheet_text(heading)])
     writer.writerow(_header(table))
     for row in _rows(table):
-        writer.writerow([yuan_str(int(c)) if isinstance(c, Fen) else c for c in row])
+        writer.writerow([yuan_str(int(c)) if isinstance(c, Fen) else _text_cell(c) for c in row])
     if table.note:
-        writer.writerow([table.note])
+        writer.writerow([spreadsheet_text(table.note)])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -41,18 +62,18 @@ def to_xlsx(table: Table, heading: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = table.title[:31]
-    sheet.append([heading])
+    sheet.append([spreadsheet_text(heading)])
     sheet["A1"].font = Font(bold=True)
     sheet.append(_header(table))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in _rows(table):
-        sheet.append([Decimal(yuan_str(int(c))) if isinstance(c, Fen) else c for c in row])
+        sheet.append([Decimal(yuan_str(int(c))) if isinstance(c, Fen) else _text_cell(c) for c in row])
         for cell, value in zip(sheet[sheet.max_row], row):
             if isinstance(value, Fen):
                 cell.number_format = "#,##0.00"
     if table.note:
-        sheet.append([table.note])
+        sheet.append([spreadsheet_text(table.note)])
     sheet.column_dimensions["A"].width = 24
     for letter in "BCDEFGH":
         sheet.column_dimensions[letter].width = 18

@@ -23,6 +23,18 @@ OFFICIAL_USERNAME = "official_yn"
 # A provincial bureau: its review scope is the whole of Yunnan (region codes 53xxxx).
 OFFICIAL_ORG = ("云南省科学技术厅", "机关", "530000")
 TIMEOUT_MS = 15_000
+# Runs before any page script: every Content-Security-Policy violation becomes a console error.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline code") +
+                " in " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    """A console error the policy caused: our reporter's, or Chromium's own 'Refused to …' message."""
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
 
 
 def running_in_ci(environ=os.environ) -> bool:
@@ -49,6 +61,13 @@ class _QuietHandler(WSGIRequestHandler):
 class BrowserLog:
     offsite_requests: list = field(default_factory=list)
     script_errors: list = field(default_factory=list)
+    csp_violations: list = field(default_factory=list)
+
+
+def record_console(message, log: BrowserLog) -> None:
+    """Keep the console errors that report a Content-Security-Policy violation."""
+    if message.type == "error" and is_csp_violation(message.text):
+        log.csp_violations.append(message.text)
 
 
 @dataclass
@@ -99,13 +118,13 @@ def browser():
 
 @pytest.fixture
 def browser_log():
-    """Off-site requests and JavaScript errors seen by the `page` fixture."""
+    """Off-site requests, JavaScript errors and Content-Security-Policy violations seen by the `page` fixture."""
     return BrowserLog()
 
 
 @pytest.fixture
 def page(browser, live_server, browser_log):
-    """A fresh browser context on the live server; off-site requests are blocked and recorded."""
+    """A fresh browser context on the live server; off-site requests are blocked, they and CSP violations recorded."""
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     offsite, errors = browser_log.offsite_requests, browser_log.script_errors
@@ -119,8 +138,10 @@ def page(browser, live_server, browser_log):
             route.abort()
 
     context.route("**/*", only_local)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     new_page = context.new_page()
     new_page.on("pageerror", lambda exc: errors.append(str(exc)))
+    new_page.on("console", lambda message: record_console(message, browser_log))
     try:
         yield new_page
     finally:

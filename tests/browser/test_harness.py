@@ -29,6 +29,7 @@ def test_home_page_renders_with_local_bootstrap(page, browser_log):
     assert page.evaluate("typeof window.bootstrap") == "object"
     assert browser_log.offsite_requests == []
     assert browser_log.script_errors == []
+    assert browser_log.csp_violations == []
 
 
 @pytest.mark.browser

@@ -133,6 +133,7 @@ def test_institute_result_is_published_after_official_approval(page, live_server
 
     assert browser_log.offsite_requests == []
     assert browser_log.script_errors == []
+    assert browser_log.csp_violations == []
 
 
 @pytest.mark.parametrize("path", ["/results", "/auth/register", "/auth/login"])
