@@ -7,6 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from marketplace.api.tokens import create_token, revoke_all, revoke_token, user_tokens
+from marketplace.security_log import ACCOUNT_CREATED, record
 from models import ApiToken, Organisation, User, db
 from models.user import ROLES, Role
 
@@ -96,6 +97,7 @@ def users_create_command(username, role, org_name, org_type, region, display_nam
     except AccountError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc))
+    record(ACCOUNT_CREATED, subject_user=user, organisation=org, detail=f"角色：{user.role}（命令行）")
     db.session.commit()
     click.echo(f"已创建用户 {user.username}（{user.role_label}）")
 

@@ -13,6 +13,7 @@ from models.listing import (  # noqa: E402
     ListingStatus, TechNeed, TechResult,
 )
 from models.search_change import SearchChange  # noqa: E402
+from models.security_log import SecurityLogEntry  # noqa: E402
 from models.contract import (  # noqa: E402
     CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractEvent, ContractImport, ContractStatus,
     RegistrationCounter,
@@ -24,7 +25,7 @@ from models.match import BrokerProfile, Match, MatchStatus, MatchStep, Message  
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken",
     "TechResult", "TechNeed", "ListingEvent", "ListingStatus", "STATUS_LABELS", "BountyApplication",
-    "ApplicationStatus", "APPLICATION_LABELS", "SearchChange", "Contract", "ContractEvent",
+    "ApplicationStatus", "APPLICATION_LABELS", "SearchChange", "SecurityLogEntry", "Contract", "ContractEvent",
     "ContractAttachment", "ContractImport", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
     "StatsDaily", "MatchEvent", "EventNeed", "EventDeal",
     "BrokerProfile", "Match", "MatchStatus", "MatchStep", "Message",

@@ -1,10 +1,11 @@
 """Administration forms."""
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField
+from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from marketplace.auth.forms import OrganisationFieldsForm, strip
 from marketplace.form_fields import options
+from marketplace.security_log import KIND_LABELS
 from models.user import ROLE_LABELS, ROLES
 
 
@@ -32,3 +33,15 @@ class UserFilterForm(FlaskForm):
 
     role = SelectField("角色", choices=options(ROLE_LABELS, blank="全部角色"), validate_choice=False)
     q = StringField("搜索", filters=[strip], validators=[Optional(), Length(max=100, message="搜索词过长。")])
+
+
+class SecurityLogFilterForm(FlaskForm):
+    """Filter the security log by kind, username and date range (read from the query string)."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField("事件", choices=options(KIND_LABELS, blank="全部事件"), validate_choice=False)
+    user = StringField("用户名", filters=[strip], validators=[Optional(), Length(max=40, message="用户名过长。")])
+    since = DateField("起始日期", validators=[Optional()])
+    until = DateField("截止日期", validators=[Optional()])

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.auth.membership import create_organisation, org_type_problem
 from marketplace.auth.services import AccountError, create_user, find_organisation, username_taken
+from marketplace.security_log import ACCOUNT_ACTIVATED, ACCOUNT_CREATED, ACCOUNT_DEACTIVATED, record
 from models import Organisation, User, db
 from models.base import utcnow
 from models.user import ROLES
@@ -40,6 +41,7 @@ def create_account(data: dict) -> User:
                            display_name=data["display_name"], email=data.get("email"), phone=data.get("phone"))
     except IntegrityError:
         raise AccountError("用户名、单位名称或信用代码刚刚被占用，请修改后重试。") from None
+    record(ACCOUNT_CREATED, subject_user=user, organisation=organisation, detail=f"角色：{user.role}")
     return user
 
 
@@ -72,6 +74,7 @@ def set_account_active(user: User, active: bool, actor: User) -> None:
         user.awaiting_approval, user.approved_by_id, user.approved_at = False, actor.id, utcnow()
     if not active:
         user.session_version += 1
+    record(ACCOUNT_ACTIVATED if active else ACCOUNT_DEACTIVATED, actor, user, user.organisation)
     db.session.flush()
 
 

@@ -1,9 +1,9 @@
-"""Administration: users, account creation, activation, organisations."""
+"""Administration: users, account creation, activation, organisations, the security log."""
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace.admin import bp
-from marketplace.admin.forms import AccountCreateForm, UserFilterForm
+from marketplace.admin.forms import AccountCreateForm, SecurityLogFilterForm, UserFilterForm
 from marketplace.admin.services import (
     create_account, member_counts, organisation_query, set_account_active, user_query,
 )
@@ -11,6 +11,7 @@ from marketplace.auth.forms import EmptyForm
 from marketplace.auth.services import is_awaiting_approval
 from marketplace.permissions import permission_required
 from marketplace.regions import region_choices
+from marketplace.security_log import KIND_LABELS, log_query
 from marketplace.web import committing
 from models import User, db
 
@@ -62,6 +63,17 @@ def organisations():
     page = db.paginate(organisation_query(text), per_page=current_app.config["PER_PAGE"], error_out=False)
     counts = member_counts([org.id for org in page.items])
     return render_template("admin/organisations.html", page=page, counts=counts, q=text)
+
+
+@bp.route("/security-log")
+@permission_required("security_log.read")
+def security_log():
+    """The security log, newest first, filtered by kind, username and dates; read only."""
+    form = SecurityLogFilterForm(formdata=request.args)
+    valid = form.validate()
+    query = log_query(form.kind.data, form.user.data, form.since.data, form.until.data) if valid else log_query()
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("admin/security_log.html", form=form, page=page, kind_labels=KIND_LABELS)
 
 
 def _same_site(url: str | None) -> bool:

@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
+from marketplace.security_log import TOKEN_CREATED, TOKEN_REVOKED, record
 from models import ApiToken, User, db
 from models.base import utcnow
 
@@ -23,8 +24,10 @@ def token_digest(raw: str) -> str:
 def create_token(user: User, name: str = "") -> str:
     """Issue a bearer token for `user` and return it; it cannot be shown again."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=token_digest(raw), name=(name or "")[:MAX_NAME_LENGTH]))
+    token = ApiToken(user_id=user.id, token_hash=token_digest(raw), name=(name or "")[:MAX_NAME_LENGTH])
+    db.session.add(token)
     db.session.flush()
+    record(TOKEN_CREATED, subject_user=user, detail=f"令牌 {token.id}：{token.name}")
     return raw
 
 
@@ -43,6 +46,7 @@ def revoke_token(token: ApiToken) -> bool:
     if token.revoked_at is not None:
         return False
     token.revoked_at = utcnow()
+    record(TOKEN_REVOKED, subject_user=token.user, detail=f"令牌 {token.id}：{token.name}")
     db.session.flush()
     return True
 

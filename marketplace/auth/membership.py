@@ -9,6 +9,7 @@ from marketplace.auth.services import (
     AccountError, create_user, find_organisation, is_awaiting_approval, username_taken,
 )
 from marketplace.permissions import has
+from marketplace.security_log import MEMBER_APPROVED, MEMBER_REJECTED, SIGNED_UP, record
 from models import Organisation, Region, User, credit_code_is_valid, db
 from models.base import utcnow
 from models.user import PUBLISHER_ROLES, Role
@@ -86,6 +87,7 @@ def register_account(data: dict) -> User:
     except IntegrityError:
         # Two sign-ups raced for the same username, organisation name or credit code.
         raise AccountError("用户名、单位名称或信用代码刚刚被占用，请修改后重试。") from None
+    record(SIGNED_UP, user, user, organisation, detail="新建单位" if user.is_active_account else "申请加入单位")
     return user
 
 
@@ -120,6 +122,7 @@ def approve_member(applicant: User, actor: User) -> None:
         raise AccountError("该申请已处理。")
     applicant.is_active_account, applicant.awaiting_approval = True, False
     applicant.approved_by_id, applicant.approved_at = actor.id, utcnow()
+    record(MEMBER_APPROVED, actor, applicant, applicant.organisation)
     db.session.flush()
 
 
@@ -127,5 +130,6 @@ def reject_member(applicant: User, actor: User) -> None:
     """Refuse an applicant: the never-used account is removed so the username is free again."""
     if not is_awaiting_approval(applicant):
         raise AccountError("该申请已处理。")
+    record(MEMBER_REJECTED, actor, applicant, applicant.organisation)
     db.session.delete(applicant)
     db.session.flush()

@@ -7,6 +7,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from marketplace.errors import DomainError
+from marketplace.security_log import LOGIN_FAILED, LOGIN_SUCCEEDED, LOGIN_THROTTLED, PASSWORD_CHANGED, record
 from models import LoginAttempt, Organisation, User, db
 from models.base import utcnow
 from models.user import ROLES, Role
@@ -95,10 +96,13 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
     """Check credentials and record the attempt; raise AccountError on refusal."""
     username = username.strip().lower()
     if login_is_throttled(username, remote_addr):
+        record(LOGIN_THROTTLED, detail=f"用户名：{username}", ip=remote_addr)
         raise AccountError("登录失败次数过多，请 15 分钟后再试。")
     user = db.session.scalar(select(User).where(User.username == username))
     ok = verify_password(user, password) and user.is_active
     db.session.add(LoginAttempt(username=username[:40], remote_addr=remote_addr[:64], succeeded=ok))
+    record(LOGIN_SUCCEEDED if ok else LOGIN_FAILED, user if ok else None, user, detail=f"用户名：{username}",
+           ip=remote_addr)
     if not ok:
         if user is not None and not user.is_active and verify_password(user, password):
             if is_awaiting_approval(user):
@@ -121,6 +125,7 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     # Sessions elsewhere (and copied cookies) stop working.
     user.session_version += 1
+    record(PASSWORD_CHANGED, user, user)
 
 
 def username_taken(username: str) -> bool:

@@ -14,6 +14,7 @@ from marketplace.contracts import numbering
 from marketplace.contracts.deadlines import review_due
 from marketplace.contracts.workflow import EDITABLE, REGISTRAR, SELLER, UNDER_REVIEW, WORKFLOW, ContractError
 from marketplace.permissions import has, is_registrar, is_seller_side, region_scope_prefix
+from marketplace.security_log import record_contract_parties, record_party_changes
 from models import Contract, ContractAttachment, ContractEvent, ContractStatus, Organisation, db
 from models.base import utcnow
 from models.contract import DEDUCTION_KINDS, REFUSAL_REASONS
@@ -83,6 +84,7 @@ def create_contract(seller: Organisation, buyer: Organisation | None, actor, dat
             raise ContractError("合同编号已存在，请核对。") from None
         return existing
     record_event(contract, "create", actor, None, "创建草稿")
+    record_contract_parties(contract, actor)
     return contract
 
 
@@ -132,6 +134,7 @@ def update_draft(contract: Contract, actor, data: dict, contract_amount_fen: int
         raise ContractError("只有草稿或补正中的合同可以修改。")
     if not is_seller_side(actor, contract):
         raise ContractError("您无权修改该合同。")
+    record_party_changes(contract, actor, data)
     for key, value in data.items():
         setattr(contract, key, value)
     apply_amounts(contract, contract_amount_fen, deductions)

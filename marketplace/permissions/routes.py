@@ -78,6 +78,7 @@ ROUTES: dict[str, str] = {
     "admin.new_user": "account.manage",
     "admin.set_active": "account.manage",
     "admin.organisations": "account.manage",
+    "admin.security_log": "security_log.read",
     # JSON API (401 instead of a login redirect)
     "api.root": PUBLIC,
     "api.openapi": PUBLIC,

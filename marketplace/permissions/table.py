@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {name: frozenset(roles) for name, role
     "broker.profile": (Role.BROKER,),  # keep a broker profile
     "broker.contact": ROLES,  # message a broker
     "account.manage": (Role.ADMIN,),  # users, organisations, every membership request
+    "security_log.read": (Role.ADMIN,),  # read the security log (nobody may change it)
 }.items()}
 
 
