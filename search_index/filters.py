@@ -9,17 +9,18 @@ from dataclasses import dataclass, field as dc_field
 from marketplace.money import MoneyError, parse_wan
 from models import Region, db
 from models.listing import MAX_AMOUNT_FEN
-from models.vocab import MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
+from models.vocab import COOPERATION_MODES, MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
 
 KINDS = ("result", "need")
 AMOUNT_KEYS = {"result": ("price_min", "price_max", "价格"), "need": ("budget_min", "budget_max", "预算")}
-CHOICES = {"field": (TECH_FIELDS, "技术领域"), "maturity": (MATURITY_LEVELS, "成熟度"),
-           "mode": (TRANSFER_MODES, "转化方式")}
+CHOICES = {"field": (TECH_FIELDS, "技术领域"), "maturity": (MATURITY_LEVELS, "成熟度")}
+# `mode` is a result's transfer mode (转化方式) or a need's cooperation mode (合作方式).
+MODES = {"result": (TRANSFER_MODES, "转化方式"), "need": (COOPERATION_MODES, "合作方式")}
 FLAGS = {"bounty": ("bounty", "揭榜挂帅"), "expired": ("show_expired", "含已过期")}
 AMOUNT_LABELS = {"price_min": "价格", "price_max": "价格", "budget_min": "预算", "budget_max": "预算"}
 FILTER_KEYS = {
     "result": ("field", "region", "maturity", "mode", "price_min", "price_max"),
-    "need": ("field", "region", "bounty", "expired", "budget_min", "budget_max"),
+    "need": ("field", "region", "mode", "bounty", "expired", "budget_min", "budget_max"),
 }
 ALL_KEYS = ("field", "region", "maturity", "mode", "bounty", "expired", "price_min", "price_max", "budget_min",
             "budget_max")
@@ -84,10 +85,10 @@ def _region(code: str) -> Region:
     return region
 
 
-def _value(key: str, value, text: str):
+def _value(kind: str, key: str, value, text: str):
     """(attribute, parsed value) of one filter; raises FilterError."""
-    if key in CHOICES:
-        allowed, label = CHOICES[key]
+    if key in CHOICES or key == "mode":
+        allowed, label = MODES[kind] if key == "mode" else CHOICES[key]
         if text not in allowed:
             raise FilterError(f"未知的{label}“{text[:20]}”。")
         return key, text
@@ -121,7 +122,7 @@ def parse_filters(kind: str, args, into: ListingFilters | None = None, strict_ke
         if not text:
             continue
         try:
-            name, parsed = _value(key, value, text)
+            name, parsed = _value(kind, key, value, text)
         except FilterError as exc:
             found.errors.append(str(exc))
             continue

@@ -43,11 +43,12 @@ def conditions(filters: ListingFilters, ids: list[int] | None = None, skip=()) -
         conds.append(_amount(model) >= filters.amount_min)
     if filters.amount_max is not None:
         conds.append(_amount(model) <= filters.amount_max)
+    if filters.mode and "mode" not in skip:
+        modes = model.transfer_modes if model is TechResult else model.cooperation_modes
+        conds.append(_delimited(modes).like(f"%;{filters.mode};%"))
     if model is TechResult:
         if filters.maturity and "maturity" not in skip:
             conds.append(model.maturity == filters.maturity)
-        if filters.mode and "mode" not in skip:
-            conds.append(_delimited(model.transfer_modes).like(f"%;{filters.mode};%"))
     else:
         if filters.bounty and "bounty" not in skip:
             conds.append(model.is_bounty.is_(True))

@@ -4,6 +4,7 @@ The schema always comes from the Alembic migrations, as in production: PostgreSQ
 migrated once per session; on SQLite one migrated file is made per session and copied
 for each test (a copy takes ~1 ms, a migration run ~70 ms).
 """
+import copy
 import os
 import shutil
 
@@ -145,10 +146,10 @@ def reused_app(folder_factory, tmp_path, migrated_schema, overrides):
     key = tuple(sorted((k, repr(v)) for k, v in overrides.items() if k not in PER_TEST_PATHS))
     if key not in _shared_apps:
         app = build_app(folder_factory.mktemp("shared_app"), **overrides)
-        _shared_apps[key] = (app, dict(app.config))
+        _shared_apps[key] = (app, copy.deepcopy(dict(app.config)))
     app, config = _shared_apps[key]
     app.config.clear()
-    app.config.update(config)
+    app.config.update(copy.deepcopy(config))  # a test that changes a setting in place (a dict) leaks nothing
     instance = tmp_path / "instance"
     app.config.update(SEARCH_INDEX_DIR=str(tmp_path / "search_index"), INSTANCE_PATH=str(instance),
                       SEARCH_DICT_FILE=str(instance / "search_dict.txt"))

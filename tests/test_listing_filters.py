@@ -65,3 +65,12 @@ def test_each_facet_ignores_its_own_filter(ctx, corpus):  # noqa: F811
     assert by_city.total == 2
     assert dict(by_city.facets["province"]) == {"530000": 3, "510000": 1}  # the region filter left out
     assert dict(by_city.facets["field"]) == {"新材料及其应用": 1, "电子信息": 1}
+
+
+def test_a_need_mode_is_its_cooperation_mode_everywhere(client, corpus):  # noqa: F811
+    for url in ("/api/v1/search?kind=need&mode=", "/api/v1/needs?mode="):
+        assert client.get(url + "合作开发").json["total"] == 2, url  # both live needs (the expired one is hidden)
+        assert client.get(url + "委托开发").json["total"] == 0, url
+        refused = client.get(url + "转让")  # a transfer mode of results, not a cooperation mode
+        assert refused.status_code == 400 and refused.json["error"]["message"] == "未知的合作方式“转让”。"
+    assert messages(client.get("/needs?mode=转让")) == ["未知的合作方式“转让”。已忽略该条件。"]

@@ -6,7 +6,7 @@ blueprint is described here, and validates real responses against it.
 from marketplace.api.openapi_schemas import SCHEMAS, ref, string
 from marketplace.api.pagination import MAX_PER_PAGE
 from models import CONTRACT_STATUS_LABELS
-from models.vocab import MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
+from models.vocab import COOPERATION_MODES, MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
 
 JSON = "application/json"
 PUBLIC = []  # no security requirement
@@ -79,7 +79,8 @@ KIND_FILTERS = {
     "result": [query("maturity", "成熟度", string(enum=list(MATURITY_LEVELS))),
                query("mode", "转化方式", string(enum=list(TRANSFER_MODES))),
                query("price_min", "最低价格（万元；面议的不在其中）", WAN), query("price_max", "最高价格（万元）", WAN)],
-    "need": [query("bounty", "只看揭榜挂帅", FLAG), query("expired", "包含已过截止日期的需求", FLAG),
+    "need": [query("mode", "合作方式", string(enum=list(COOPERATION_MODES))),
+             query("bounty", "只看揭榜挂帅", FLAG), query("expired", "包含已过截止日期的需求", FLAG),
              query("budget_min", "最低预算（万元；面议的不在其中）", WAN), query("budget_max", "最高预算（万元）", WAN)],
 }
 
@@ -145,7 +146,9 @@ DIMENSIONS = ["type", "field", "seller_type", "buyer_type", "ip"]
 def _read_paths() -> dict:
     only = {"result": "（仅 kind=result）", "need": "（仅 kind=need）"}
     kind_filters = [{**param, "description": param["description"] + only[kind]}
-                    for kind, params in KIND_FILTERS.items() for param in params]
+                    for kind, params in KIND_FILTERS.items() for param in params if param["name"] != "mode"]
+    modes = list(dict.fromkeys(TRANSFER_MODES + COOPERATION_MODES))
+    kind_filters.append(query("mode", "转化方式（kind=result）或合作方式（kind=need）", string(enum=modes)))
     search_params = [query("q", "检索词"), query("kind", "result 或 need", string(enum=["result", "need"])), FIELD,
                      REGION, *kind_filters, query("sort", "relevance（默认）、newest 等"), *PAGING]
     region = query("region", "地区代码（默认全国）")
