@@ -91,7 +91,7 @@ def listing_detail(kind: str, listing_id: int):
     return render_template(
         f"listings/detail_{kind}.html", listing=listing, events=list(listing.events) if insider else [],
         actions=services.actions_for(listing, current_user), can_edit=can_edit_listing(current_user, listing),
-        action_form=ActionForm(), **context)
+        action_form=ActionForm(), listing_version=services.version, **context)
 
 
 @permission_required(LOGGED_IN)
@@ -109,7 +109,8 @@ def listing_action(kind: str, listing_id: int):
         flash_errors(form)
     else:
         with committing(f"操作成功：{action.label}。"):
-            services.transition(listing, action.name, current_user, form.comment.data)
+            services.transition(listing, action.name, current_user, form.comment.data,
+                                version=form.version.data or None)
     if form.return_to.data == "review" and current_user.is_reviewer:
         return redirect(url_for("listings.review_queue"))
     return redirect(detail_url(listing))
