@@ -16,7 +16,7 @@ from marketplace.permissions import (
     LOGGED_IN, can_edit_listing, can_review_listing, can_view_listing, is_member, permission_required,
 )
 from marketplace.web import committing, flash_errors
-from models import db
+from models import ListingStatus, db
 
 FORMS = {"result": ResultForm, "need": NeedForm}
 KIND_PATHS = {"result": "results", "need": "needs"}
@@ -73,7 +73,8 @@ def edit_listing(kind: str, listing_id: int):
         abort(403)
     form = _form_for(kind, listing)
     if form.validate_on_submit():
-        with committing("已修改，重新进入审核。" if listing.is_published or form.wants_submit else "已保存。"):
+        requeued = listing.is_published or listing.status == ListingStatus.PENDING or form.wants_submit
+        with committing("已修改，重新进入审核。" if requeued else "已保存。"):
             services.update_listing(listing, current_user, form.model_data(), submit=form.wants_submit)
         return redirect(detail_url(listing))
     return render_template(f"listings/form_{kind}.html", form=form, listing=listing)
