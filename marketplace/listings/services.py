@@ -78,7 +78,8 @@ def version(listing) -> str:
 
 
 @WORKFLOW.before
-def _stamp_published(step) -> None:
+def _approval_rules(step) -> None:
+    """An approval of content changed since the reviewer's page was shown is refused; publishing is dated."""
     seen = step.options.get("version")
     if step.action.name == "approve" and seen is not None and seen != version(step.obj):
         raise WorkflowError("该条目在您打开后已被修改，请重新查看最新内容后再审核。")
@@ -92,10 +93,7 @@ def _reindex(step) -> None:
 
 
 def transition(listing, action_name: str, actor, comment: str = "", version: str | None = None):
-    """Move a listing along the life-cycle table, recording who, when and why.
-
-    An approval given with the `version` the reviewer saw is refused when the listing changed since.
-    """
+    """Move a listing along the table, recording who, when and why; `version`: what an approving reviewer saw."""
     return WORKFLOW.apply(listing, action_name, actor, comment, version=version)
 
 
