@@ -76,15 +76,15 @@ def test_another_broker_reusing_a_key_gets_a_conflict_not_the_contract(app):
         broker_a = make_user("broker_a", "broker", seller)
         broker_b = make_user("broker_b", "broker")
         first = services.create_contract(seller, buyer, broker_a, dict(BASE_DATA), 1_000_00, {},
-                                         idempotency_key="match-7", broker=broker_a)
+                                         idempotency_key="demo-contract-00007", broker=broker_a)
         with pytest.raises(ContractError) as refused:
             services.create_contract(seller, buyer, broker_b, dict(BASE_DATA), 1_000_00, {},
-                                     idempotency_key="match-7", broker=broker_b)
+                                     idempotency_key="demo-contract-00007", broker=broker_b)
         assert refused.value.status == 409 and refused.value.code == "idempotency_key_reused"
         assert first.broker_id == broker_a.id and first.created_by_id == broker_a.id
         # The same user retrying gets the first contract back.
         again = services.create_contract(seller, buyer, broker_a, dict(BASE_DATA), 1_000_00, {},
-                                         idempotency_key="match-7", broker=broker_a)
+                                         idempotency_key="demo-contract-00007", broker=broker_a)
         assert again is first
 
 
@@ -133,13 +133,34 @@ def test_open_contract_does_not_hand_over_a_contract_filed_under_the_matchs_key(
         match = signed_match(seller, buyer, broker)
         squatter = make_user("squatter", "broker")
         other_seller = make_org("别的单位（测试）")
+        with pytest.raises(ContractError, match="系统保留"):  # nobody files under a match's key any more
+            services.create_contract(other_seller, None, squatter, dict(BASE_DATA), 1_00, {},
+                                     idempotency_key=f"match-{match.id}", broker=squatter,
+                                     buyer_details={"name": "某公司", "type": "企业", "region": "530100"})
         taken = services.create_contract(other_seller, None, squatter, dict(BASE_DATA), 1_00, {},
-                                         idempotency_key=f"match-{match.id}", broker=squatter,
+                                         idempotency_key="squatted", broker=squatter,
                                          buyer_details={"name": "某公司", "type": "企业", "region": "530100"})
+        taken.idempotency_key = f"match-{match.id}"  # as a contract filed before keys were checked would hold it
+        db.session.flush()
         with pytest.raises(MatchError) as refused:
             matching.open_contract(match, broker, "技术转让", 1_000_00, date(2026, 3, 2))
         assert refused.value.status == 409
         assert taken.broker_id == squatter.id and taken.match_id is None
+
+
+def test_a_draft_opened_from_a_match_can_still_be_edited(app, client, auth):
+    with app.app_context():
+        seller, buyer = parties()
+        broker = make_user("broker", "broker")
+        match = signed_match(seller, buyer, broker)
+        contract_id = matching.open_contract(match, broker, "技术转让", 1_000_00, date(2026, 3, 2)).id
+        key = f"match-{match.id}"
+        db.session.commit()
+    auth.login("broker")
+    response = client.post(f"/contracts/{contract_id}/edit", data={**FORM, "idempotency_key": key, "title": "改名"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Contract, contract_id).title == "改名"
 
 
 def test_open_contract_twice_by_the_parties_gives_one_draft(app):

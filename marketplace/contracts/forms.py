@@ -36,9 +36,6 @@ def _yuan(field, label: str, blank_is_zero: bool) -> int:
     return parse_money(parse_yuan, field.data, label)
 
 
-MATCH_KEY_PREFIX = "match-"
-
-
 class ContractForm(FlaskForm):
     """A technology contract as filed by the seller side (amounts in 元)."""
 
@@ -74,8 +71,6 @@ class ContractForm(FlaskForm):
     def validate_idempotency_key(self, field):
         if not field.data or len(field.data) > 64:
             raise ValidationError("表单已失效，请刷新后重试。")
-        if field.data.startswith(MATCH_KEY_PREFIX):  # reserved for drafts opened from a match
-            raise ValidationError("该幂等键为系统保留，请换用新的键。")
 
     def validate_contract_type(self, field):
         if field.data not in CONTRACT_TYPES:

@@ -67,6 +67,8 @@ def create_contract(seller: Organisation, buyer: Organisation | None, actor, dat
                     idempotency_key: str | None = None, buyer_details: dict | None = None,
                     broker=None) -> Contract:
     """Create a draft filed by the seller side (with its `broker`); a repeated key: see `replay`."""
+    if idempotency_key and idempotency_key.startswith("match-") and idempotency_key != f"match-{data.get('match_id')}":
+        raise ContractError("该幂等键为系统保留，请换用新的键。", **KEY_REUSED)  # only the match's own draft
     if idempotency_key:
         existing = find_by_key(idempotency_key)
         if existing is not None:
