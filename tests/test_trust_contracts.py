@@ -364,6 +364,23 @@ def test_the_registrar_cannot_open_a_draft(app, client, auth, world):
     assert client.get(f"/contracts/{world['contract']}").status_code == 200  # filed once: stays visible
 
 
+def test_the_match_page_shows_its_draft_contract_to_the_parties_only(app, client, auth):
+    with app.app_context():
+        seller, buyer = parties()
+        broker = make_user("broker", "broker")
+        officials()
+        match = signed_match(seller, buyer, broker)
+        contract = matching.open_contract(match, broker, "技术转让", 1_000_00, date(2026, 3, 2))
+        match_id, link = match.id, f"/contracts/{contract.id}"
+        db.session.commit()
+    auth.login("broker")
+    assert link in client.get(f"/matching/{match_id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("official_a")
+    page = client.get(f"/matching/{match_id}")
+    assert page.status_code == 200 and link not in page.get_data(as_text=True)
+
+
 def test_the_api_hides_drafts_from_registrars(app, client):
     world = build_world(app)
     created = client.post("/api/v1/contracts", json=CONTRACT_BODY, headers=auth_for(world, "inst")).json
