@@ -6,7 +6,7 @@ history, a registration number and its share of the statistics. Safe to run twic
 each demo contract carries a fixed idempotency key.
 """
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -60,6 +60,9 @@ def _registrars(context, region_code: str):
 
 def _register(contract: Contract, broker, registrars, on: date) -> None:
     first, second = registrars
+    # Most demo sellers have no accounts: their confirmation of the broker's draft is taken as given.
+    contract.seller_confirmed_at = datetime.combine(on - timedelta(days=7), datetime.min.time())
+    services.record_event(contract, "confirm", None, contract.status, "演示数据：卖方已书面确认")
     services.transition(contract, "file", broker, on=on - timedelta(days=6))
     services.transition(contract, "accept", first, on=on - timedelta(days=4))
     if contract.is_large:

@@ -123,10 +123,14 @@ class Contract(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # A broker filing without a mandate needs a member of the seller organisation to confirm the draft.
+    seller_confirmed_at: Mapped[datetime | None]
+    seller_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     events = relationship("ContractEvent", back_populates="contract", order_by="ContractEvent.id")
     attachments = relationship("ContractAttachment", back_populates="contract", order_by="ContractAttachment.id")
     broker = relationship("User", foreign_keys=[broker_id])
+    seller_confirmed_by = relationship("User", foreign_keys=[seller_confirmed_by_id])
 
     @property
     def status_label(self) -> str:

@@ -65,13 +65,13 @@ def world(app):
         listing_services.transition(results[2], "withdraw", seller_user)
         need = f.make_need(buyer, buyer_user, title="电池包热管理技术需求", is_bounty=True)
         big = draft(seller, buyer, seller_user, 4_321_987_65, {"equipment": 12_345_67})
+        attachment = contract_services.attach_pdf(big, seller_user, "签署合同.pdf", PDF)  # while still a draft
         register_path(big, seller_user, official, on=date(2026, 3, 10))
         small = draft(seller, buyer, seller_user, 7_00, title="检测服务合同", contract_type="技术服务",
                       subtype=None)
         register_path(small, seller_user, official, on=date(2026, 5, 20))
         filed = draft(seller, buyer, seller_user, 99_99, title="在审合同")
         contract_services.transition(filed, "file", seller_user)
-        attachment = contract_services.attach_pdf(big, seller_user, "签署合同.pdf", PDF)
         create_token(seller_user, "backup-test")
         db.session.commit()
         search_index.add_words(["界面钝化"])

@@ -27,6 +27,7 @@ def world(app):
         c = draft(seller, buyer, db.session.get(type(a), ids["seller_user"]))
         register_path(c, db.session.get(type(a), ids["seller_user"]), a)
         ids["registered_id"] = c.id
+        ids["draft_id"] = draft(seller, buyer, db.session.get(type(a), ids["seller_user"]), title="待签合同").id
         db.session.commit()
     return ids
 
@@ -112,21 +113,22 @@ def test_official_registers_through_the_page(app, client, auth, world):
 
 
 def test_pdf_upload_checks_content(app, client, auth, world):
+    # Attachments change only while the contract is editable (a draft here).
     auth.login("buyer_user")
-    fake = client.post(f"/contracts/{world['registered_id']}/attachments",
+    fake = client.post(f"/contracts/{world['draft_id']}/attachments",
                        data={"document": (io.BytesIO(b"%PDF-1.4 x"), "a.pdf")}, follow_redirects=True)
     assert "无权" in fake.get_data(as_text=True)
     auth.logout()
     auth.login("seller_user")
-    bad = client.post(f"/contracts/{world['registered_id']}/attachments",
+    bad = client.post(f"/contracts/{world['draft_id']}/attachments",
                       data={"document": (io.BytesIO(b"<html>"), "a.pdf")}, follow_redirects=True)
     assert "只接受 PDF" in bad.get_data(as_text=True)
-    good = client.post(f"/contracts/{world['registered_id']}/attachments",
+    good = client.post(f"/contracts/{world['draft_id']}/attachments",
                        data={"document": (io.BytesIO(b"%PDF-1.4 real"), "signed.pdf")}, follow_redirects=True)
     assert "signed.pdf" in good.get_data(as_text=True)
     with app.app_context():
-        attachment = db.session.get(Contract, world["registered_id"]).attachments[0]
-    download = client.get(f"/contracts/{world['registered_id']}/attachments/{attachment.id}")
+        attachment = db.session.get(Contract, world["draft_id"]).attachments[0]
+    download = client.get(f"/contracts/{world['draft_id']}/attachments/{attachment.id}")
     assert download.data == b"%PDF-1.4 real"
     download.close()
 

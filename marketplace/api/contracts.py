@@ -14,7 +14,7 @@ from marketplace.api.payload import (
 from marketplace.api.serializers import contract_json
 from marketplace.contracts import services
 from marketplace.contracts.forms import ContractForm, DecisionForm
-from marketplace.contracts.workflow import ACTIONS, SELLER
+from marketplace.contracts.workflow import ACTIONS
 from marketplace.permissions import LOGGED_IN, can_view_contract, has, permission_required
 from models import CONTRACT_STATUS_LABELS, Contract, ContractEvent, db
 from models.contract import DEDUCTION_KINDS, REFUSAL_REASONS
@@ -57,10 +57,8 @@ def _was_just_created(contract: Contract) -> bool:
 
 
 def _replay(contract: Contract, user):
-    """A retried filing: the first request's contract, if it was this user's."""
-    if contract.created_by_id != user.id or not can_view_contract(user, contract):
-        raise ApiError(409, "idempotency_key_reused", "该幂等键已用于另一份合同申报，请换用新的键。")
-    return jsonify(contract_json(contract, with_events=True)), 200
+    """A retried filing: the first request's contract, if it was this user's (else 409, see services.replay)."""
+    return jsonify(contract_json(services.replay(contract, user), with_events=True)), 200
 
 
 @bp.route("/contracts", methods=["POST"])
@@ -141,8 +139,7 @@ def contract_action(contract_id: int):
     action = ACTIONS.get(form.action.data or "")
     if action is None:
         raise invalid({"action": [f"未知操作，可用：{', '.join(ACTIONS)}。"]})
-    allowed = services.is_seller_side if SELLER in action.parties else services.is_registrar
-    if not allowed(user, contract):
+    if not services.parties_of(user, contract) & set(action.parties):
         raise ApiError(403, "forbidden", f"您无权执行该操作：{action.label}。")
     check_form(form, DECISION_KEYS)
     reason = form.refusal_reason.data if action.name == "refuse" else form.comment.data

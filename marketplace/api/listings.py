@@ -42,7 +42,7 @@ KEYS = {
              "bounty": Key("is_bounty", "flag"), "bounty_amount": Key("bounty", "yuan_as_wan", "榜额"),
              "bounty_goals": Key("bounty_goals"), "bounty_conditions": Key("bounty_conditions")},
 }
-ACTION_KEYS = {"action": Key("action"), "comment": Key("comment")}
+ACTION_KEYS = {"action": Key("action"), "comment": Key("comment"), "version": Key("version")}
 
 
 def _not_found(kind: str) -> ApiError:
@@ -127,7 +127,7 @@ def listing_action(kind: str, **path):
     check_form(form, ACTION_KEYS)
     if action.reason_required and not form.comment.data:
         raise invalid({"comment": [f"{action.label}必须填写原因。"]})
-    services.transition(listing, action.name, user, form.comment.data)
+    services.transition(listing, action.name, user, form.comment.data, version=form.version.data or None)
     db.session.commit()
     return jsonify(listing_json(listing))
 

@@ -170,3 +170,7 @@ class AttachmentForm(FlaskForm):
     """Upload the signed contract (PDF)."""
 
     document = FileField("合同文本（PDF，≤10 MB）")
+
+
+class RemoveAttachmentForm(FlaskForm):
+    """Remove one attachment (a POST with only the CSRF token)."""

@@ -12,16 +12,23 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.contracts import numbering
 from marketplace.contracts.deadlines import review_due
-from marketplace.contracts.workflow import EDITABLE, REGISTRAR, SELLER, UNDER_REVIEW, WORKFLOW, ContractError
-from marketplace.permissions import has, is_registrar, is_seller_side, region_scope_prefix
+from marketplace.contracts.workflow import (
+    EDITABLE, REGISTRAR, SELLER, SELLER_MEMBER, UNDER_REVIEW, WORKFLOW, ContractError,
+)
+from marketplace.permissions import has, is_member, is_registrar, is_seller_side, region_scope_prefix
 from marketplace.security_log import record_contract_parties, record_party_changes
-from models import Contract, ContractAttachment, ContractEvent, ContractStatus, Organisation, db
+from models import (
+    Contract, ContractAttachment, ContractEvent, ContractStatus, Match, MatchStatus, Organisation, TechResult, db,
+)
 from models.base import utcnow
 from models.contract import DEDUCTION_KINDS, REFUSAL_REASONS
 
 PARTY_FIELDS = ("name", "type", "region")
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 BAD_PARTIES = {"status": 422, "code": "bad_parties"}  # the parties as named cannot file this contract
+KEY_REUSED = {"status": 409, "code": "idempotency_key_reused"}  # someone else's filing already holds the key
+# Match states in which the seller (the result's organisation) has accepted the broker's introduction.
+MANDATE_MATCH_STATES = (MatchStatus.INTRODUCED, MatchStatus.NEGOTIATING, MatchStatus.SIGNED)
 
 
 def copy_party(contract: Contract, side: str, organisation: Organisation) -> None:
@@ -60,11 +67,13 @@ def create_contract(seller: Organisation, buyer: Organisation | None, actor, dat
                     contract_amount_fen: int, deductions: dict[str, int],
                     idempotency_key: str | None = None, buyer_details: dict | None = None,
                     broker=None) -> Contract:
-    """Create a draft filed by the seller side (with its `broker`); a repeated key returns the first contract."""
+    """Create a draft filed by the seller side (with its `broker`); a repeated key: see `replay`."""
+    if idempotency_key and idempotency_key.startswith("match-") and idempotency_key != f"match-{data.get('match_id')}":
+        raise ContractError("该幂等键为系统保留，请换用新的键。", **KEY_REUSED)  # only the match's own draft
     if idempotency_key:
         existing = find_by_key(idempotency_key)
         if existing is not None:
-            return existing
+            return replay(existing, actor)
     contract = Contract(status=ContractStatus.DRAFT, created_by_id=actor.id if actor else None,
                         broker_id=broker.id if broker is not None else None,
                         idempotency_key=idempotency_key, **data)
@@ -82,17 +91,48 @@ def create_contract(seller: Organisation, buyer: Organisation | None, actor, dat
         existing = find_by_key(idempotency_key) if idempotency_key else None
         if existing is None:
             raise ContractError("合同编号已存在，请核对。") from None
-        return existing
+        return replay(existing, actor)
     record_event(contract, "create", actor, None, "创建草稿")
     record_contract_parties(contract, actor)
     return contract
 
 
+# Keys are guessable (match-<id>, demo-contract-00001): a repeated key is a retry only when it comes
+# from the very user who created that contract and who still acts for its seller side (a member of
+# the seller organisation, or its broker). Anyone else, colleagues included, gets a 409 and nothing
+# is stored; broker_id is set once, at creation, and never re-assigned.
+def replay(existing: Contract, actor) -> Contract:
+    """The contract a repeated idempotency key names, for its own creator on its seller side; 409 for anyone else."""
+    if actor is None or existing.created_by_id != actor.id or not is_seller_side(actor, existing):
+        raise ContractError("该幂等键已用于另一份合同申报，请换用新的键。", **KEY_REUSED)
+    return existing
+
+
+def has_mandate(broker, seller_org_id: int | None) -> bool:
+    """A broker acts for a seller of its own organisation, or one that accepted the broker's match of its result."""
+    if broker is None or seller_org_id is None:
+        return False
+    if broker.organisation_id == seller_org_id:
+        return True
+    stmt = (select(Match.id).join(TechResult, Match.result_id == TechResult.id)
+            .where(Match.broker_id == broker.id, TechResult.organisation_id == seller_org_id,
+                   Match.status.in_(MANDATE_MATCH_STATES)).limit(1))
+    return db.session.scalar(stmt) is not None
+
+
+def needs_seller_confirmation(contract: Contract) -> bool:
+    """A broker's draft without a mandate waits for a member of the seller organisation to confirm it."""
+    return (contract.broker_id is not None and contract.seller_confirmed_at is None
+            and not has_mandate(contract.broker, contract.seller_org_id))
+
+
 @WORKFLOW.parties
 def parties_of(actor, contract: Contract) -> set[str]:
-    """The seller side and/or the registrar."""
-    return ({SELLER} if is_seller_side(actor, contract) else set()) | (
-        {REGISTRAR} if is_registrar(actor, contract) else set())
+    """The seller side (and whether a member of the seller organisation) and/or the registrar."""
+    parties = {SELLER} if is_seller_side(actor, contract) else set()
+    if has(actor, "contract.party") and is_member(actor, contract.seller_org_id):
+        parties.add(SELLER_MEMBER)
+    return parties | ({REGISTRAR} if is_registrar(actor, contract) else set())
 
 
 @WORKFLOW.before
@@ -108,8 +148,14 @@ def _review_rules(step) -> None:
         raise ContractError("复核须由初审以外的登记人员完成。")
     if name == "refuse" and step.reason not in REFUSAL_REASONS:
         raise ContractError("不予登记须选择法定理由之一。")
+    if name == "file" and SELLER_MEMBER not in parties_of(actor, contract) and needs_seller_confirmation(contract):
+        raise ContractError("经纪人未获卖方单位委托：须由卖方单位成员确认合同草稿后才能提交申报。")
+    if name == "confirm" and not needs_seller_confirmation(contract):
+        raise ContractError("该合同无需卖方单位确认。")
     today = step.options.get("on") or date.today()
-    if name == "file":
+    if name == "confirm":
+        contract.seller_confirmed_at, contract.seller_confirmed_by_id = utcnow(), actor.id
+    elif name == "file":
         contract.submitted_at = utcnow()
         contract.due_on = review_due(today, contract.tech_amount_fen)
     elif name == "first_review":
@@ -138,7 +184,12 @@ def update_draft(contract: Contract, actor, data: dict, contract_amount_fen: int
     for key, value in data.items():
         setattr(contract, key, value)
     apply_amounts(contract, contract_amount_fen, deductions)
-    record_event(contract, "edit", actor, contract.status, "修改合同内容")
+    comment = "修改合同内容"
+    if contract.seller_confirmed_at is not None and not is_member(actor, contract.seller_org_id):
+        # The seller confirmed other terms: the broker's changes need confirming again.
+        contract.seller_confirmed_at = contract.seller_confirmed_by_id = None
+        comment += "（卖方确认已失效，须重新确认）"
+    record_event(contract, "edit", actor, contract.status, comment)
     db.session.flush()
 
 
@@ -167,10 +218,16 @@ def attachment_path(attachment: ContractAttachment) -> str:
     return _stored_path(attachment.sha256)
 
 
-def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> ContractAttachment:
-    """Store the signed contract as a PDF (checked by size and by its header, not its name)."""
+def _check_attachments_editable(contract: Contract, actor) -> None:
     if not is_seller_side(actor, contract):
-        raise ContractError("您无权上传附件。")
+        raise ContractError("您无权修改附件。", status=403, code="forbidden")
+    if contract.status not in EDITABLE:
+        raise ContractError("只有草稿或补正中的合同可以上传或删除附件。")
+
+
+def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> ContractAttachment:
+    """Store the signed contract as a PDF (checked by size and by its header, not its name) while it is editable."""
+    _check_attachments_editable(contract, actor)
     if not payload:
         raise ContractError("文件为空。")
     if len(payload) > MAX_ATTACHMENT_BYTES:
@@ -188,8 +245,19 @@ def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> Cont
                                     content_type="application/pdf", size_bytes=len(payload), sha256=digest,
                                     uploaded_by_id=actor.id)
     db.session.add(attachment)
+    record_event(contract, "attach", actor, contract.status, attachment.filename)
     db.session.flush()
     return attachment
+
+
+def remove_attachment(contract: Contract, attachment: ContractAttachment, actor) -> None:
+    """The seller side removes an attachment while the contract is editable (the stored bytes may be shared)."""
+    _check_attachments_editable(contract, actor)
+    if attachment.contract_id != contract.id:
+        raise ContractError("附件不属于该合同。", status=404, code="not_found")
+    record_event(contract, "detach", actor, contract.status, attachment.filename)
+    db.session.delete(attachment)
+    db.session.flush()
 
 
 def contracts_for(user, status: str | None = None) -> list[Contract]:

@@ -3,8 +3,8 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 
 from marketplace.contracts import bp, services
-from marketplace.contracts.forms import AttachmentForm, ContractForm, DecisionForm
-from marketplace.contracts.workflow import EVENT_LABELS, REGISTRAR, SELLER, actions_from
+from marketplace.contracts.forms import AttachmentForm, ContractForm, DecisionForm, RemoveAttachmentForm
+from marketplace.contracts.workflow import EVENT_LABELS, SELLER, actions_from
 from marketplace.permissions import LOGGED_IN, can_view_contract, has, permission_required
 from marketplace.web import committing
 from models import CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractStatus, db
@@ -70,12 +70,12 @@ def edit(contract_id):
 def detail(contract_id):
     """A contract with its amounts, attachments, history and the allowed steps."""
     contract = _load(contract_id)
-    party = REGISTRAR if services.is_registrar(current_user, contract) else (
-        SELLER if services.is_seller_side(current_user, contract) else None)
-    actions = actions_from(contract.status, party) if party else []
+    parties = services.parties_of(current_user, contract)
+    awaiting = services.needs_seller_confirmation(contract)
+    actions = [a for a in actions_from(contract.status, parties) if a.name != "confirm" or awaiting]
     return render_template("contracts/detail.html", contract=contract, actions=actions, form=DecisionForm(),
-                           upload_form=AttachmentForm(), can_edit=party == SELLER,
-                           event_labels=EVENT_LABELS)
+                           upload_form=AttachmentForm(), remove_form=RemoveAttachmentForm(),
+                           can_edit=SELLER in parties, awaiting_confirmation=awaiting, event_labels=EVENT_LABELS)
 
 
 @bp.route("/<int:contract_id>/action", methods=["POST"])
@@ -106,6 +106,20 @@ def upload(contract_id):
         return redirect(url_for("contracts.detail", contract_id=contract.id))
     with committing("附件已上传。"):
         services.attach_pdf(contract, current_user, upload_file.filename, upload_file.read())
+    return redirect(url_for("contracts.detail", contract_id=contract.id))
+
+
+@bp.route("/<int:contract_id>/attachments/<int:attachment_id>/remove", methods=["POST"])
+@permission_required(LOGGED_IN)
+def remove_attachment(contract_id, attachment_id):
+    """Remove an attachment of a draft or a contract returned for correction."""
+    contract = _load(contract_id)
+    attachment = db.get_or_404(ContractAttachment, attachment_id)
+    if not RemoveAttachmentForm().validate_on_submit():
+        flash("请求无效，请重试。", "danger")
+    else:
+        with committing("附件已删除。"):
+            services.remove_attachment(contract, attachment, current_user)
     return redirect(url_for("contracts.detail", contract_id=contract.id))
 
 

@@ -4,6 +4,7 @@ from marketplace.state_machine import Action, Workflow
 from models import ContractStatus as S
 
 SELLER = "seller"  # a member of the seller organisation, or the contract's broker
+SELLER_MEMBER = "seller_member"  # a member of the seller organisation itself (not its broker)
 REGISTRAR = "registrar"  # an official whose region covers the seller's region
 
 
@@ -12,6 +13,7 @@ class ContractError(DomainError):
 
 
 ACTIONS = {
+    "confirm": Action("confirm", "卖方确认草稿", (SELLER_MEMBER,)),
     "file": Action("file", "提交申报", (SELLER,)),
     "withdraw": Action("withdraw", "撤回申报", (SELLER,)),
     "accept": Action("accept", "受理", (REGISTRAR,)),
@@ -24,6 +26,9 @@ ACTIONS = {
 }
 
 TRANSITIONS = {
+    # A broker's draft without the seller's mandate is filed only once the seller confirms it.
+    (S.DRAFT, "confirm"): S.DRAFT,
+    (S.CORRECTION, "confirm"): S.CORRECTION,
     (S.DRAFT, "file"): S.FILED,
     (S.CORRECTION, "file"): S.FILED,
     (S.FILED, "withdraw"): S.DRAFT,
@@ -50,9 +55,10 @@ WORKFLOW = Workflow(ACTIONS, TRANSITIONS, error=ContractError)
 next_state = WORKFLOW.next_state
 
 
-def actions_from(state: str, party: str) -> list[Action]:
-    """Buttons for `party` on a contract in `state`."""
-    return WORKFLOW.available(state, party)
+def actions_from(state: str, parties) -> list[Action]:
+    """Buttons for someone acting as `parties` (one or several) on a contract in `state`."""
+    return WORKFLOW.available(state, parties)
 
 
-EVENT_LABELS = {"create": "创建草稿", "edit": "修改", **{name: a.label for name, a in ACTIONS.items()}}
+EVENT_LABELS = {"create": "创建草稿", "edit": "修改", "attach": "上传附件", "detach": "删除附件",
+                **{name: a.label for name, a in ACTIONS.items()}}

@@ -229,6 +229,8 @@ class ActionForm(FlaskForm):
     action = StringField(filters=[clean_line], validators=[required("操作"), Length(max=20)])
     comment = TextAreaField("说明", filters=[clean_text], validators=[max_length("说明", 1000)])
     return_to = StringField(filters=[clean_line])
+    # The version of the listing the reviewer saw; an approval of changed content is refused.
+    version = StringField(filters=[clean_line], validators=[Length(max=40)])
 
 
 class ApplyForm(FlaskForm):

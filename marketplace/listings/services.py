@@ -8,7 +8,8 @@ import search_index
 from marketplace.listings.workflow import OWNER, REVIEWER, WORKFLOW, WorkflowError, available_actions, next_state
 from marketplace.permissions import can_edit_listing, can_review_listing, region_scope_prefix
 from models import (
-    STATUS_LABELS, ApplicationStatus, BountyApplication, ListingEvent, ListingStatus, TechNeed, TechResult, db,
+    STATUS_LABELS, ApplicationStatus, BountyApplication, ListingEvent, ListingStatus, Organisation, TechNeed,
+    TechResult, db,
 )
 from models.base import utcnow
 
@@ -44,12 +45,16 @@ def create_listing(kind: str, organisation, actor, data: dict, submit: bool = Fa
 
 
 def update_listing(listing, actor, data: dict, submit: bool = False):
-    """Apply edited content; an edited published listing goes back to review."""
+    """Apply edited content; an edited published listing goes back to review, a pending one to the queue's end."""
     for key, value in data.items():
         setattr(listing, key, value)
     before = listing.status
     if before == ListingStatus.PUBLISHED:
         transition(listing, "revise", actor, "发布后修改，重新审核")
+    elif before == ListingStatus.PENDING:
+        # The reviewer must see the new text: a new version (see `version`), queued again.
+        listing.updated_at = utcnow()
+        record_event(listing, "resubmit", actor, before, "审核期间修改，重新排队审核")
     else:
         record_event(listing, "edit", actor, before, "修改内容")
         if submit and next_state(listing.status, "submit"):
@@ -67,8 +72,17 @@ def parties_of(actor, listing) -> set[str]:
         {REVIEWER} if can_review_listing(actor, listing) else set())
 
 
+def version(listing) -> str:
+    """The listing's version as a review form carries it: its last change."""
+    return listing.updated_at.isoformat() if listing.updated_at else ""
+
+
 @WORKFLOW.before
-def _stamp_published(step) -> None:
+def _approval_rules(step) -> None:
+    """An approval of content changed since the reviewer's page was shown is refused; publishing is dated."""
+    seen = step.options.get("version")
+    if step.action.name == "approve" and seen is not None and seen != version(step.obj):
+        raise WorkflowError("该条目在您打开后已被修改，请重新查看最新内容后再审核。")
     if step.target == ListingStatus.PUBLISHED:
         step.obj.published_at = utcnow()
 
@@ -78,20 +92,27 @@ def _reindex(step) -> None:
     search_index.record_change(step.obj)
 
 
-def transition(listing, action_name: str, actor, comment: str = ""):
-    """Move a listing along the life-cycle table, recording who, when and why."""
-    return WORKFLOW.apply(listing, action_name, actor, comment)
+def transition(listing, action_name: str, actor, comment: str = "", version: str | None = None):
+    """Move a listing along the table, recording who, when and why; `version`: what an approving reviewer saw."""
+    return WORKFLOW.apply(listing, action_name, actor, comment, version=version)
+
+
+def _pending_in_scope(stmt, model, prefix: str):
+    """Pending listings whose publishing organisation lies in the reviewer's region (routing by organisation)."""
+    stmt = stmt.where(model.status == ListingStatus.PENDING)
+    if prefix:
+        stmt = stmt.join(Organisation, model.organisation_id == Organisation.id).where(
+            Organisation.region_code.startswith(prefix))
+    return stmt
 
 
 def review_queue(user, kind: str):
-    """Pending listings of `kind` inside the reviewer's region, oldest first."""
+    """Pending listings of `kind` from organisations of the reviewer's region, longest waiting first."""
     model = LISTING_MODELS[kind]
     prefix = region_scope_prefix(user)
     if prefix is None:
         return []
-    stmt = select(model).where(model.status == ListingStatus.PENDING).order_by(model.updated_at)
-    if prefix:
-        stmt = stmt.where(model.region_code.startswith(prefix))
+    stmt = _pending_in_scope(select(model), model, prefix).order_by(model.updated_at, model.id)
     return db.session.scalars(stmt).all()
 
 
@@ -100,13 +121,8 @@ def pending_count(user) -> int:
     prefix = region_scope_prefix(user)
     if prefix is None:
         return 0
-    total = 0
-    for model in LISTING_MODELS.values():
-        stmt = select(func.count()).select_from(model).where(model.status == ListingStatus.PENDING)
-        if prefix:
-            stmt = stmt.where(model.region_code.startswith(prefix))
-        total += db.session.scalar(stmt)
-    return total
+    return sum(db.session.scalar(_pending_in_scope(select(func.count()).select_from(model), model, prefix))
+               for model in LISTING_MODELS.values())
 
 
 def organisation_listings(organisation_id: int, kind: str):

@@ -16,7 +16,7 @@ from marketplace.permissions import (
     LOGGED_IN, can_edit_listing, can_review_listing, can_view_listing, is_member, permission_required,
 )
 from marketplace.web import committing, flash_errors
-from models import db
+from models import ListingStatus, db
 
 FORMS = {"result": ResultForm, "need": NeedForm}
 KIND_PATHS = {"result": "results", "need": "needs"}
@@ -73,7 +73,8 @@ def edit_listing(kind: str, listing_id: int):
         abort(403)
     form = _form_for(kind, listing)
     if form.validate_on_submit():
-        with committing("已修改，重新进入审核。" if listing.is_published or form.wants_submit else "已保存。"):
+        requeued = listing.is_published or listing.status == ListingStatus.PENDING or form.wants_submit
+        with committing("已修改，重新进入审核。" if requeued else "已保存。"):
             services.update_listing(listing, current_user, form.model_data(), submit=form.wants_submit)
         return redirect(detail_url(listing))
     return render_template(f"listings/form_{kind}.html", form=form, listing=listing)
@@ -91,7 +92,7 @@ def listing_detail(kind: str, listing_id: int):
     return render_template(
         f"listings/detail_{kind}.html", listing=listing, events=list(listing.events) if insider else [],
         actions=services.actions_for(listing, current_user), can_edit=can_edit_listing(current_user, listing),
-        action_form=ActionForm(), **context)
+        action_form=ActionForm(), listing_version=services.version, **context)
 
 
 @permission_required(LOGGED_IN)
@@ -109,7 +110,8 @@ def listing_action(kind: str, listing_id: int):
         flash_errors(form)
     else:
         with committing(f"操作成功：{action.label}。"):
-            services.transition(listing, action.name, current_user, form.comment.data)
+            services.transition(listing, action.name, current_user, form.comment.data,
+                                version=form.version.data or None)
     if form.return_to.data == "review" and current_user.is_reviewer:
         return redirect(url_for("listings.review_queue"))
     return redirect(detail_url(listing))

@@ -31,4 +31,4 @@ def review_queue():
     """Pending results and needs in the reviewer's region, with approve / return buttons."""
     return render_template(
         "listings/review.html", results=services.review_queue(current_user, "result"),
-        needs=services.review_queue(current_user, "need"), action_form=ActionForm())
+        needs=services.review_queue(current_user, "need"), action_form=ActionForm(), listing_version=services.version)

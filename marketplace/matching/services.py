@@ -165,10 +165,12 @@ def open_contract(match: Match, actor, contract_type: str, amount_fen: int, sign
             "ip_types": result.ip_types, "signed_on": signed_on, "match_id": match.id,
             "result_id": result.id, "need_id": need.id}
     try:
+        # The key is the match's: a party of the match retrying gets its own draft back; a contract
+        # someone else filed under this key is a 409 (create_contract never hands it over).
         contract = create_contract(result.organisation, need.organisation, actor, data, amount_fen, {},
                                    idempotency_key=f"match-{match.id}", broker=match.broker)
     except ContractError as exc:
-        raise MatchError(exc.message) from None
+        raise MatchError(exc.message, status=exc.status, code=exc.code) from None
     record_step(match, "contract", actor, match.status, "生成合同草稿")
     db.session.flush()
     return contract

@@ -9,8 +9,8 @@ from marketplace.matching import bp, engine, services
 from marketplace.matching.forms import AnswerForm, ContractDraftForm, MatchActionForm, NotesForm, ProposeForm
 from marketplace.matching.workflow import ACTIONS, BROKER, RESULT_SIDE, available_actions
 from marketplace.permissions import (
-    LOGGED_IN, can_read_notes, can_see_suggestions, can_view_listing, can_view_match, has, is_member, parties_of,
-    permission_required,
+    LOGGED_IN, can_read_notes, can_see_suggestions, can_view_contract, can_view_listing, can_view_match, has,
+    is_member, parties_of, permission_required,
 )
 from marketplace.web import committing, flash_errors
 from models import ListingStatus, Match, TechNeed, TechResult, db
@@ -103,6 +103,8 @@ def detail(match_id):
     parties = parties_of(current_user, match)
     notes_form = NotesForm(notes=match.broker_notes) if can_read_notes(current_user, match) else None
     contract = services.contract_for(match)
+    if contract is not None and not can_view_contract(current_user, contract):
+        contract = None  # officials see a match's contract once it is filed
     contract_form = ContractDraftForm() if (match.status == MatchStatus.SIGNED and contract is None
                                             and parties & {BROKER, RESULT_SIDE}) else None
     return render_template("matching/detail.html", match=match, actions=available_actions(match.status, parties),

@@ -4,7 +4,7 @@ Role tests go through the permission table (`has`); `in_scope` is true only for
 officials of the region and for admins.
 """
 from marketplace.permissions.table import has
-from models import ListingStatus, User
+from models import ContractStatus, ListingStatus, User
 
 
 def region_scope_prefix(user: User) -> str | None:
@@ -39,16 +39,19 @@ def can_edit_listing(user, listing) -> bool:
 
 
 def can_review_listing(user, listing) -> bool:
-    return has(user, "listing.review") and in_scope(user, listing.region_code)
+    """Reviewers of the publishing organisation's region (the listing's own region is only where it is shown)."""
+    return has(user, "listing.review") and in_scope(user, listing.organisation.region_code)
 
 
 def can_view_listing(user, listing) -> bool:
-    """Published listings are public; others only for the owner and reviewers."""
+    """Published listings are public; others for the owner, and for reviewers once submitted (never a draft)."""
     if listing.status == ListingStatus.PUBLISHED:
         return True
     if not user.is_authenticated:
         return False
-    return is_member(user, listing.organisation_id) or can_review_listing(user, listing)
+    if is_member(user, listing.organisation_id):
+        return True
+    return listing.status != ListingStatus.DRAFT and can_review_listing(user, listing)
 
 
 def can_apply_to_bounty(user, need) -> bool:
@@ -72,9 +75,11 @@ def is_registrar(user, contract) -> bool:
 
 
 def can_view_contract(user, contract) -> bool:
-    """The seller side, the registrar and members of the buyer organisation."""
-    if is_seller_side(user, contract) or is_registrar(user, contract):
+    """The seller side and members of the buyer organisation; the registrar once filed (a draft is private)."""
+    if is_seller_side(user, contract):
         return True
+    if is_registrar(user, contract):
+        return contract.status != ContractStatus.DRAFT
     return has(user, "contract.party") and is_member(user, contract.buyer_org_id)
 
 

@@ -57,6 +57,7 @@ ROUTES: dict[str, str] = {
     "contracts.detail": LOGGED_IN,
     "contracts.action": LOGGED_IN,
     "contracts.upload": LOGGED_IN,
+    "contracts.remove_attachment": LOGGED_IN,
     "contracts.download": LOGGED_IN,
     "contracts.certificate": LOGGED_IN,
     # statistics and matchmaking events
