@@ -53,8 +53,9 @@ def end_session(user: User) -> bool:
     """End the session `user` was loaded for (log-out); False when there was none."""
     if not user.session_token:
         return False
-    result = db.session.execute(update(UserSession).where(
-        UserSession.token_hash == _digest(user.session_token), UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    stmt = update(UserSession).where(UserSession.token_hash == _digest(user.session_token),
+                                     UserSession.ended_at.is_(None))
+    result = db.session.execute(stmt.values(ended_at=utcnow()))
     user.session_token = None
     return result.rowcount > 0
 

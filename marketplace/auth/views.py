@@ -88,7 +88,8 @@ def change_password():
             begin_session(user)
         if saved.ok:
             # This browser goes on in a new session (and a new remember cookie when it had one).
-            login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(user, remember=remembered)
             flash("密码已修改。其他设备上的登录和全部 API 令牌已失效。", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form, sessions=open_sessions(user))
