@@ -16,6 +16,7 @@ from models import ApiToken, LoginAttempt, User, UserSession, db
 from models.base import utcnow
 from tests import factories
 from tests.api_helpers import bearer
+from tests.test_migrations import empty_db  # noqa: F401 (fixture)
 
 NEW_PASSWORD = "Another-pass-2027"
 
@@ -189,9 +190,9 @@ def test_deactivation_ends_sessions_through_the_session_version(app, client, ali
 # --- 3. cookies -----------------------------------------------------------------------------------
 
 class TestSecureCookies:
-    @pytest.fixture
-    def app_config(self):
-        return {"COOKIE_SECURE": True}
+    @pytest.fixture(params=["COOKIE_SECURE", "SESSION_COOKIE_SECURE"])
+    def app_config(self, request):
+        return {request.param: True}
 
     def test_both_cookies_are_secure_httponly_and_lax(self, app, alice):
         client = app.test_client()
@@ -379,3 +380,25 @@ def test_a_password_change_revokes_every_token(app, client, alice):
     for raw in raws:
         assert client.get("/api/v1/me", headers=bearer(raw)).status_code == 401
     assert client.get("/auth/password").status_code == 200  # this browser goes on
+
+
+def test_the_migration_gives_tokens_issued_before_it_the_default_lifetime(empty_db):
+    from datetime import datetime
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from marketplace.cli import init_db
+    from marketplace.migrations import alembic_config, current_revision, head_revision
+
+    with empty_db.app_context():
+        command.upgrade(alembic_config(), "0002_search_changes_at")
+        user = factories.make_user("alice", role="admin")
+        db.session.execute(text("INSERT INTO api_tokens (user_id, token_hash, name, created_at) "
+                                "VALUES (:user, :hash, 'old', :at)"),
+                           {"user": user.id, "hash": "0" * 64, "at": datetime(2026, 1, 1, 8, 0)})
+        db.session.commit()
+        db.session.remove()
+        init_db()
+        assert current_revision() == head_revision()
+        assert db.session.scalar(select(ApiToken.expires_at)) == datetime(2026, 4, 1, 8, 0)
