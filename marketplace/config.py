@@ -68,7 +68,7 @@ def environment_overrides() -> dict:
 def secret_key_problem(key) -> str | None:
     """Why `key` may not sign sessions of a served app, or None."""
     if not key:
-        return "未设置 MARKET_SECRET_KEY（也没有实例目录中的密钥文件；运行 flask secret-key ensure 生成）。"
+        return "未设置 MARKET_SECRET_KEY，实例目录中也没有密钥文件。"
     if key == DEV_SECRET_KEY:
         return "MARKET_SECRET_KEY 是代码中的开发用默认值，任何人都能用它伪造登录。"
     if len(key) < MIN_SECRET_KEY_LENGTH:
