@@ -1,4 +1,5 @@
 """Accounts: password hashing and policy, log-in, password change, user creation."""
+import functools
 import os
 
 from argon2 import PasswordHasher
@@ -25,7 +26,6 @@ _hashers: dict[tuple, tuple[PasswordHasher, str]] = {}
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 COMMON_PASSWORDS_FILE = os.path.join(os.path.dirname(__file__), "common_passwords.txt")
-_common_passwords: frozenset[str] | None = None
 
 
 class AccountError(DomainError):
@@ -61,13 +61,16 @@ def verify_password(user: User | None, password: str) -> bool:
         return False
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-case (read once)."""
+    with open(COMMON_PASSWORDS_FILE, encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle if line.strip() and not line.startswith("#"))
+
+
 def is_common_password(password: str) -> bool:
     """Whether `password` (any case) is on the shipped list of common passwords."""
-    global _common_passwords
-    if _common_passwords is None:
-        with open(COMMON_PASSWORDS_FILE, encoding="utf-8") as handle:
-            _common_passwords = frozenset(line.strip() for line in handle if line.strip() and not line.startswith("#"))
-    return password.lower() in _common_passwords
+    return password.lower() in common_passwords()
 
 
 def password_problem(password: str, username: str = "") -> str | None:
