@@ -37,7 +37,8 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_BASE_DELAY_SECONDS = 30
     LOGIN_MAX_DELAY_SECONDS = 15 * 60
-    LOGIN_WINDOW_SECONDS = 24 * 3600
+    LOGIN_WINDOW_SECONDS = 24 * 3600  # a pair's failures count this long (or until its next success)
+    LOGIN_CLIENT_WINDOW_SECONDS = 3600  # an address's failures over all accounts count this long
     # API tokens expire after this many days.
     API_TOKEN_DAYS = 90
     PER_PAGE = 20

@@ -147,7 +147,7 @@ def test_log_out_everywhere_ends_every_session(app, client, alice):
 
 def test_the_password_page_lists_open_sessions(app, client, alice):
     log_in(client)
-    page = client.get("/auth/password", headers={"User-Agent": "Firefox/140"}).text
+    page = client.get("/auth/password").text
     assert "登录中的设备" in page and "127.0.0.1" in page
 
 
@@ -256,6 +256,17 @@ def test_the_wait_is_over_after_it_passes(app, client, alice):
     with app.app_context():
         for attempt in db.session.scalars(select(LoginAttempt)):
             attempt.at -= timedelta(seconds=31)
+        db.session.commit()
+    assert log_in(client).status_code == 302
+
+
+def test_a_client_address_is_forgiven_after_its_window(app, client, alice):
+    for n in range(25):
+        log_in(client, username=f"nobody{n}", password="wrong-password-1")
+    assert "登录失败次数过多" in log_in(client).text
+    with app.app_context():
+        for attempt in db.session.scalars(select(LoginAttempt)):
+            attempt.at -= timedelta(hours=1, seconds=1)
         db.session.commit()
     assert log_in(client).status_code == 302
 

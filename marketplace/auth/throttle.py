@@ -41,14 +41,15 @@ def _remaining(failures: int, latest: datetime | None, free: int, now: datetime)
 
 def login_wait_seconds(username: str, remote_addr: str) -> int:
     """Seconds this client must wait before trying `username` again; 0 when it may try now."""
-    now = utcnow()
-    window_start = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    free = int(current_app.config["LOGIN_MAX_FAILURES"])
+    now, config = utcnow(), current_app.config
+    window_start = now - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    free = int(config["LOGIN_MAX_FAILURES"])
     pair = (LoginAttempt.username == username.lower(), LoginAttempt.remote_addr == remote_addr)
     # The pair's count starts again after its own success; the client's count does not.
     last_success = db.session.scalar(select(func.max(LoginAttempt.at)).where(LoginAttempt.succeeded.is_(True), *pair))
     pair_failures = _failures(max(window_start, last_success or window_start), *pair)
-    client_failures = _failures(window_start, LoginAttempt.remote_addr == remote_addr)
+    client_start = now - timedelta(seconds=config["LOGIN_CLIENT_WINDOW_SECONDS"])
+    client_failures = _failures(client_start, LoginAttempt.remote_addr == remote_addr)
     return max(_remaining(*pair_failures, free, now), _remaining(*client_failures, free * CLIENT_FACTOR, now))
 
 
