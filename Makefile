@@ -48,7 +48,9 @@ seed-demo: init-db
 run: seed-demo
 	@$(MAKE) --no-print-directory serve
 
+# The session key: MARKET_SECRET_KEY if set, else instance/secret_key (made once, mode 0600).
 serve: install
+	$(FLASK) secret-key ensure
 	@echo
 	@echo "  网站地址 / URL:  $(HOST_URL)"
 	@echo "  演示账号 / demo accounts: inst_kust、ent_baiyao、broker_li、official_km、admin …（见 README.md）"

@@ -56,7 +56,7 @@ def main() -> None:
     print(f"generated {args.rows:,} rows ({os.path.getsize(csv_path) / 1e6:.0f} MB) in "
           f"{time.perf_counter() - started:.1f} s")
     url = args.database_url or f"sqlite:///{os.path.join(workdir, 'market.db')}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": workdir})
+    app = create_app({"SECRET_KEY": os.urandom(32).hex(), "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": workdir})
     with app.app_context():
         if args.database_url:
             db.drop_all()

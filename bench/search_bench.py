@@ -145,7 +145,8 @@ def main():
     args = parser.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="search-bench-")
     os.makedirs(workdir, exist_ok=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.path.join(workdir, 'bench.db')}",
+    app = create_app({"SECRET_KEY": os.urandom(32).hex(),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.path.join(workdir, 'bench.db')}",
                       "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "SEARCH_AUTO_SYNC": False,
                       "SEARCH_CATCH_UP_SECONDS": 3600, "SEARCH_JIEBA_CACHE_DIR": os.path.join(workdir, "jieba"),
                       "SEARCH_DICT_FILE": os.path.join(workdir, "search_dict.txt")})

@@ -104,7 +104,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{os.path.join(workdir, 'market.db')}"
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": workdir})
+    app = create_app({"SECRET_KEY": os.urandom(32).hex(), "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": workdir})
     end = date.fromisoformat(args.to)
     period = Period(date(end.year, 1, 1), end)
     with app.app_context():

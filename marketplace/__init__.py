@@ -2,12 +2,19 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from marketplace.config import Config, environment_overrides
+from marketplace.config import (
+    DEV_SECRET_KEY, Config, environment_overrides, read_secret_key_file, secret_key_problem,
+)
 
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+class InsecureSecretKey(RuntimeError):
+    """The app would sign sessions with a key that is missing, public or short."""
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -37,6 +44,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("INSTANCE_PATH"):
         app.instance_path = app.config["INSTANCE_PATH"]
     os.makedirs(app.instance_path, exist_ok=True)
+    _load_secret_key(app)
+    _configure_edge(app)
     _init_extensions(app)
     # Ids beyond a 32-bit primary key are simply not found (instead of a database error).
     app.url_map.converters["int"] = BoundedIntConverter
@@ -49,6 +58,31 @@ def create_app(test_config: dict | None = None) -> Flask:
     security_headers.register(app)
     templating.register(app)
     return app
+
+
+def _load_secret_key(app: Flask) -> None:
+    """MARKET_SECRET_KEY, else the instance folder's key file; a weak key is refused outside debug and tests."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = read_secret_key_file(app.instance_path)
+    problem = secret_key_problem(app.config["SECRET_KEY"])
+    if problem is None:
+        return
+    if app.debug or app.testing:
+        app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or DEV_SECRET_KEY
+        return
+    if not app.config["SECRET_KEY"] and os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+        return  # `flask …` commands sign nothing; `flask secret-key ensure` writes the key file
+    raise InsecureSecretKey(f"{problem}请把 MARKET_SECRET_KEY 设为至少 32 个字符的随机值，"
+                            "或运行 flask secret-key ensure 在实例目录中生成密钥文件（见 README）。")
+
+
+def _configure_edge(app: Flask) -> None:
+    """Client address and scheme behind PROXY_COUNT trusted proxies; both cookies follow COOKIE_SECURE."""
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    secure = bool(app.config["COOKIE_SECURE"] or app.config["SESSION_COOKIE_SECURE"])
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
 
 
 def _init_extensions(app: Flask) -> None:
@@ -65,7 +99,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
     from marketplace.api.auth import load_token_user
-    from marketplace.auth.services import load_user
+    from marketplace.auth.sessions import load_user
     from marketplace.stats import rollup
 
     login_manager.user_loader(load_user)

@@ -1,4 +1,5 @@
 """`flask` commands; each is a thin wrapper over a plain function."""
+import os
 import sys
 
 import click
@@ -7,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from marketplace.api.tokens import create_token, revoke_all, revoke_token, user_tokens
+from marketplace.config import ensure_secret_key_file
 from marketplace.security_log import ACCOUNT_CREATED, record
 from models import ApiToken, Organisation, User, db
 from models.user import ROLES, Role
@@ -20,6 +22,17 @@ tokens_cli = AppGroup("tokens", help="API 令牌")
 listings_cli = AppGroup("listings", help="成果与需求")
 search_cli = AppGroup("search", help="全文检索索引")
 contracts_cli = AppGroup("contracts", help="技术合同")
+secret_key_cli = AppGroup("secret-key", help="会话签名密钥")
+
+
+@secret_key_cli.command("ensure")
+def secret_key_ensure_command():
+    """Write a random key into the instance folder once (mode 0600), unless MARKET_SECRET_KEY is set."""
+    if os.environ.get("MARKET_SECRET_KEY"):
+        click.echo("已设置 MARKET_SECRET_KEY，使用该密钥，不生成密钥文件。")
+        return
+    path, created = ensure_secret_key_file(current_app.instance_path)
+    click.echo(f"已生成会话密钥文件 {path}（仅本用户可读）。" if created else f"会话密钥文件已存在：{path}")
 
 
 def init_db() -> tuple[int, int]:
@@ -116,9 +129,10 @@ def _moment(value) -> str:
 @tokens_cli.command("create")
 @click.argument("username")
 @click.option("--name", default="cli", help="令牌用途说明（最多 60 字）")
-def tokens_create_command(username, name):
+@click.option("--days", type=click.IntRange(min=1), default=None, help="有效天数（默认 API_TOKEN_DAYS，90 天）")
+def tokens_create_command(username, name, days):
     """Print a new API bearer token for USERNAME (shown only this once)."""
-    raw = create_token(_user_or_fail(username), name)
+    raw = create_token(_user_or_fail(username), name, days)
     db.session.commit()
     click.echo(raw)
 
@@ -126,15 +140,15 @@ def tokens_create_command(username, name):
 @tokens_cli.command("list")
 @click.argument("username")
 def tokens_list_command(username):
-    """List USERNAME's tokens: id, name, created, last used, revoked."""
+    """List USERNAME's tokens: id, name, created, expires, last used, state."""
     tokens = user_tokens(_user_or_fail(username))
     if not tokens:
         click.echo("该用户没有 API 令牌。")
         return
-    click.echo("id\t名称\t创建时间\t最近使用\t状态")
+    click.echo("id\t名称\t创建时间\t到期时间\t最近使用\t状态")
     for token in tokens:
-        state = f"已撤销 {_moment(token.revoked_at)}" if token.revoked_at else "有效"
-        click.echo("\t".join([str(token.id), token.name or "—", _moment(token.created_at),
+        state = f"已撤销 {_moment(token.revoked_at)}" if token.revoked_at else "已过期" if token.is_expired else "有效"
+        click.echo("\t".join([str(token.id), token.name or "—", _moment(token.created_at), _moment(token.expires_at),
                               _moment(token.last_used_at), state]))
 
 
@@ -279,5 +293,5 @@ def register(app: Flask) -> None:
     from marketplace.backup.cli import backup_cli
 
     for command in (init_db_command, seed_demo_command, regions_cli, users_cli, tokens_cli, listings_cli,
-                    search_cli, contracts_cli, backup_cli):
+                    search_cli, contracts_cli, backup_cli, secret_key_cli):
         app.cli.add_command(command)

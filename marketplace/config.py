@@ -4,13 +4,18 @@ Environment variables use the ``MARKET_`` prefix (``MARKET_SECRET_KEY``,
 ``MARKET_SEARCH_INDEX_DIR`` …); ``DATABASE_URL`` selects the database.
 """
 import os
+import secrets
 from datetime import timedelta
 
+# Only for debug and tests: a served app refuses it (see secret_key_problem).
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+# Written by `flask secret-key ensure` into the instance folder when MARKET_SECRET_KEY is not set.
+SECRET_KEY_FILE = "secret_key"
 
 
 class Config:
-    SECRET_KEY = DEV_SECRET_KEY
+    SECRET_KEY = None  # MARKET_SECRET_KEY, else the instance folder's key file
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app (instance folder)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SEARCH_INDEX_DIR = None  # filled in by create_app (instance folder)
@@ -18,14 +23,24 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # MARKET_COOKIE_SECURE=true: the session and remember-me cookies are sent over HTTPS only.
+    COOKIE_SECURE = False
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    PROXY_COUNT = 0
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    # Failed log-ins allowed per account and per client address inside the window.
+    # Failed log-ins allowed per (account, client address) before waiting; a client address
+    # gets 4× as many over all accounts. Each further failure doubles the wait, up to the cap.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_BASE_DELAY_SECONDS = 30
+    LOGIN_MAX_DELAY_SECONDS = 15 * 60
+    LOGIN_WINDOW_SECONDS = 24 * 3600  # a pair's failures count this long (or until its next success)
+    LOGIN_CLIENT_WINDOW_SECONDS = 3600  # an address's failures over all accounts count this long
+    # API tokens expire after this many days.
+    API_TOKEN_DAYS = 90
     PER_PAGE = 20
     SQLITE_BUSY_TIMEOUT_MS = 15000
     # argon2id cost of new password hashes (RFC 9106 low-memory profile: 64 MiB, 3 passes).
@@ -46,4 +61,39 @@ def environment_overrides() -> dict:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         overrides["SQLALCHEMY_DATABASE_URI"] = url
+    if os.environ.get("MARKET_SECRET_KEY"):
+        overrides["SECRET_KEY"] = os.environ["MARKET_SECRET_KEY"]  # as written, not parsed as JSON
     return overrides
+
+
+def secret_key_problem(key) -> str | None:
+    """Why `key` may not sign sessions of a served app, or None."""
+    if not key:
+        return "未设置 MARKET_SECRET_KEY，实例目录中也没有密钥文件。"
+    if key == DEV_SECRET_KEY:
+        return "MARKET_SECRET_KEY 是代码中的开发用默认值，任何人都能用它伪造登录。"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"MARKET_SECRET_KEY 太短（至少 {MIN_SECRET_KEY_LENGTH} 个字符）。"
+    return None
+
+
+def read_secret_key_file(instance_path: str) -> str | None:
+    """The key kept in the instance folder, or None."""
+    try:
+        with open(os.path.join(instance_path, SECRET_KEY_FILE), encoding="utf-8") as handle:
+            return handle.read().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def ensure_secret_key_file(instance_path: str) -> tuple[str, bool]:
+    """The instance folder's key file, written once with a random key (mode 0600); (path, created)."""
+    path = os.path.join(instance_path, SECRET_KEY_FILE)
+    os.makedirs(instance_path, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path, False
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(48) + "\n")
+    return path, True

@@ -7,7 +7,7 @@ db = SQLAlchemy(model_class=Base)
 
 from models.region import Region  # noqa: E402
 from models.organisation import Organisation, credit_code_is_valid  # noqa: E402
-from models.user import ApiToken, LoginAttempt, User  # noqa: E402
+from models.user import ApiToken, LoginAttempt, User, UserSession  # noqa: E402
 from models.listing import (  # noqa: E402
     APPLICATION_LABELS, STATUS_LABELS, ApplicationStatus, BountyApplication, ListingEvent,
     ListingStatus, TechNeed, TechResult,
@@ -23,7 +23,7 @@ from models.event import EventDeal, EventNeed, MatchEvent  # noqa: E402
 from models.match import BrokerProfile, Match, MatchStatus, MatchStep, Message  # noqa: E402
 
 __all__ = [
-    "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken",
+    "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken", "UserSession",
     "TechResult", "TechNeed", "ListingEvent", "ListingStatus", "STATUS_LABELS", "BountyApplication",
     "ApplicationStatus", "APPLICATION_LABELS", "SearchChange", "SecurityLogEntry", "Contract", "ContractEvent",
     "ContractAttachment", "ContractImport", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",

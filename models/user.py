@@ -1,4 +1,4 @@
-"""Accounts, log-in attempts and API tokens."""
+"""Accounts, log-in attempts, browser sessions and API tokens."""
 from datetime import datetime
 from enum import StrEnum
 
@@ -61,12 +61,23 @@ class User(UserMixin, db.Model):
 
     organisation = relationship("Organisation", back_populates="users", lazy="joined", foreign_keys=[organisation_id])
 
+    # Token of the browser session (UserSession) this object was loaded or logged in for.
+    session_token = None
+
     @property
     def is_active(self) -> bool:  # used by Flask-Login
         return bool(self.is_active_account)
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login id, "<user id>:<browser session token>" (see marketplace.auth.sessions)."""
+        if not self.session_token:
+            raise RuntimeError("no browser session: start one with marketplace.auth.sessions.start_session")
+        return f"{self.id}:{self.session_token}"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, User) and self.id is not None and self.id == other.id
+
+    __hash__ = UserMixin.__hash__
 
     @property
     def role_label(self) -> str:
@@ -108,5 +119,36 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
 
     user = relationship("User")
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= utcnow()
+
+
+class UserSession(db.Model):
+    """One logged-in browser; the SHA-256 of its token names it, the token itself is in the cookies.
+
+    Log-out ends the row; a copied cookie then logs nobody in. Rows of an older session_version
+    (password change, deactivation, log-out everywhere) are dead too.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    session_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(String(120), default="")
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+
+    user = relationship("User", lazy="joined", innerjoin=True)
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None and self.session_version == self.user.session_version

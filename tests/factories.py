@@ -39,6 +39,15 @@ def make_user(username=None, role="institute", org=None, **extra) -> User:
     return user
 
 
+def session_id(user: User) -> str:
+    """Open a browser session for `user` (committed); the value a test writes as the session's `_user_id`."""
+    from marketplace.auth.sessions import start_session
+
+    start_session(user)
+    db.session.commit()
+    return user.get_id()
+
+
 RESULT_DEFAULTS = dict(
     title="高性能燃料电池铂基催化剂关键技术", field="新材料及其应用", keywords="燃料电池;铂基催化剂",
     summary="低铂载量催化剂，功率密度 1.2 W/cm²。", maturity="中试", transfer_modes="转让;许可",

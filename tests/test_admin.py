@@ -106,7 +106,7 @@ def test_create_admin_without_organisation(app, admin_client):
     (dict(role="superuser"), "请选择有效的角色。"),
     (dict(username="root"), "该用户名已被使用。"),
     (dict(username="x"), "用户名长度为 3–40 个字符。"),
-    (dict(password="weak", confirm="weak"), "密码至少 10 位。"),
+    (dict(password="weak", confirm="weak"), "密码至少 8 位。"),
     (dict(confirm="Other-pass-2026"), "两次输入的密码不一致。"),
     (dict(join_org_name="不存在的单位"), "未找到该单位，请填写与平台登记完全一致的单位全称。"),
     (dict(org_mode="none"), "该角色必须属于一个单位。"),

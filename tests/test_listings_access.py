@@ -37,7 +37,7 @@ def world(app):
             ("need", "published"): factories.make_need(ent_org, users["ent_owner"], is_bounty=True).id,
         }
         db.session.commit()
-        return {"users": {key: user.get_id() for key, user in users.items()}, "ids": ids}
+        return {"users": {key: factories.session_id(user) for key, user in users.items()}, "ids": ids}
 
 
 def act_as(client, world, actor, kind):

@@ -17,7 +17,7 @@ def bounty(app):
                                           org=factories.make_org(name=f"研究院{n}")) for n in range(3)]
         need = factories.make_need(enterprise.organisation, enterprise, is_bounty=True, title="揭榜：电池热管理")
         db.session.commit()
-        return {"need": need.id, "enterprise": enterprise.get_id(), "institutes": [u.get_id() for u in institutes]}
+        return {"need": need.id, "enterprise": factories.session_id(enterprise), "institutes": [factories.session_id(u) for u in institutes]}
 
 
 def applications(app, need_id):
@@ -68,7 +68,7 @@ def test_apply_select_and_others_not_selected(client, app, bounty):
     with app.app_context():
         late = factories.make_user("late", role="institute")
         db.session.commit()
-        late_id = late.get_id()
+        late_id = factories.session_id(late)
     login(client, late_id)
     response = client.post(f"/needs/{need_id}/apply", data={"proposal": "晚到的方案"}, follow_redirects=True)
     assert "不能揭榜" in response.get_data(as_text=True)
@@ -117,7 +117,7 @@ def test_institute_owning_a_bounty_cannot_apply_to_it(client, app):
         institute = factories.make_user("ownerinst", role="institute")
         need = factories.make_need(institute.organisation, institute, is_bounty=True)
         db.session.commit()
-        need_id, session_id = need.id, institute.get_id()
+        need_id, session_id = need.id, factories.session_id(institute)
     login(client, session_id)
     assert client.post(f"/needs/{need_id}/apply", data={"proposal": "方案"}).status_code == 403
 

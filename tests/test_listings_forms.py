@@ -22,7 +22,7 @@ def publisher(app):
     with app.app_context():
         user = factories.make_user("publisher", role="enterprise")
         db.session.commit()
-        return user.get_id()
+        return factories.session_id(user)
 
 
 def counts(app):

@@ -34,7 +34,7 @@ def people(app):
                                                 org=factories.make_org(org_type="机关", region_code="510100")),
         }
         db.session.commit()
-        return {key: user.get_id() for key, user in users.items()}
+        return {key: factories.session_id(user) for key, user in users.items()}
 
 
 def history(app, result_id):
@@ -150,7 +150,7 @@ def test_expired_need_shows_expired(client, app, people):
         owner = factories.make_user("ent", role="enterprise")
         need = factories.make_need(owner.organisation, owner, deadline=date.today() - timedelta(days=1))
         db.session.commit()
-        need_id, owner_id = need.id, owner.get_id()
+        need_id, owner_id = need.id, factories.session_id(owner)
     page = client.get(f"/needs/{need_id}").get_data(as_text=True)
     assert "已过期" in page
     login(client, owner_id)

@@ -56,7 +56,7 @@ def people(app):
         owner = f.make_user("owner", role="institute")
         official = f.make_user("reviewer", role="official")
         db.session.commit()
-        return {"owner": owner.get_id(), "official": official.get_id(), "org_id": owner.organisation_id}
+        return {"owner": f.session_id(owner), "official": f.session_id(official), "org_id": owner.organisation_id}
 
 
 def login(client, session_id):

@@ -17,7 +17,7 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 def load_token_user(request):
     """Flask-Login request loader: the active user behind an API call's bearer token, or None.
 
-    Revoked tokens and inactive users give None; site pages never read the header.
+    Revoked or expired tokens and inactive users give None; site pages never read the header.
     """
     if not is_api_request():
         return None
@@ -26,7 +26,7 @@ def load_token_user(request):
     if scheme.lower() != "bearer" or not raw.strip():
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(raw.strip()),
-                                                     ApiToken.revoked_at.is_(None)))
+                                                     ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow()))
     if token is None or not token.user.is_active:
         return None
     if token.last_used_at is None or utcnow() - token.last_used_at > TOUCH_INTERVAL:

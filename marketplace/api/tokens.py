@@ -4,7 +4,9 @@ Functions flush but never commit; the caller commits.
 """
 import hashlib
 import secrets
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from marketplace.security_log import TOKEN_CREATED, TOKEN_REVOKED, record
@@ -21,10 +23,12 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_token(user: User, name: str = "") -> str:
-    """Issue a bearer token for `user` and return it; it cannot be shown again."""
+def create_token(user: User, name: str = "", days: int | None = None) -> str:
+    """Issue a bearer token for `user`, valid `days` (API_TOKEN_DAYS by default); it cannot be shown again."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, token_hash=token_digest(raw), name=(name or "")[:MAX_NAME_LENGTH])
+    lifetime = timedelta(days=days or current_app.config["API_TOKEN_DAYS"])
+    token = ApiToken(user_id=user.id, token_hash=token_digest(raw), name=(name or "")[:MAX_NAME_LENGTH],
+                     expires_at=utcnow() + lifetime)
     db.session.add(token)
     db.session.flush()
     record(TOKEN_CREATED, subject_user=user, detail=f"令牌 {token.id}：{token.name}")
@@ -38,7 +42,8 @@ def user_tokens(user: User) -> list[ApiToken]:
 
 
 def active_token_count(user: User) -> int:
-    return sum(token.revoked_at is None for token in user_tokens(user))
+    """Tokens of `user` that still work (neither revoked nor expired)."""
+    return sum(token.revoked_at is None and not token.is_expired for token in user_tokens(user))
 
 
 def revoke_token(token: ApiToken) -> bool:

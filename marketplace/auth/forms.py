@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from marketplace.auth.services import MIN_PASSWORD_LENGTH, password_problem
+from marketplace.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 from marketplace.form_fields import options
 from models.user import PUBLISHER_ROLES, ROLE_LABELS
 from models.vocab import ORG_TYPES
@@ -11,6 +11,8 @@ from models.vocab import ORG_TYPES
 USERNAME_RULE = r"^[a-z0-9_.\-]+$"
 PHONE_RULE = r"^[0-9+\-() ]{5,30}$"
 EMAIL_RULE = r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$"
+PASSWORD_HINT = (f"至少 {MIN_PASSWORD_LENGTH} 位，可以是一句好记的话（最长 {MAX_PASSWORD_LENGTH} 位）；"
+                 "不能是常见密码，也不能包含用户名。")
 ORG_MODES = options({"new": "新建单位", "join": "加入已有单位"})
 
 
@@ -55,8 +57,8 @@ class AccountFieldsForm(FlaskForm):
     phone = StringField("联系电话（选填）", filters=[strip], validators=[
         Optional(), Regexp(PHONE_RULE, message="电话号码格式不正确（5–30 位数字）。")])
     password = PasswordField("密码", validators=[
-        required("请填写密码。"), Length(max=128, message="密码不能超过 128 位。")],
-        description=f"至少 {MIN_PASSWORD_LENGTH} 位，须同时包含字母和数字，且不能包含用户名。")
+        required("请填写密码。"), Length(max=MAX_PASSWORD_LENGTH, message=f"密码不能超过 {MAX_PASSWORD_LENGTH} 位。")],
+        description=PASSWORD_HINT)
     confirm = PasswordField("确认密码", validators=[
         required("请再次输入密码。"), EqualTo("password", message="两次输入的密码不一致。")])
 
@@ -132,7 +134,7 @@ class LoginForm(FlaskForm):
     username = StringField("用户名", filters=[strip_lower], validators=[
         required("请填写用户名。"), Length(max=40, message="用户名或密码错误。")])
     password = PasswordField("密码", validators=[
-        required("请填写密码。"), Length(max=128, message="用户名或密码错误。")])
+        required("请填写密码。"), Length(max=MAX_PASSWORD_LENGTH, message="用户名或密码错误。")])
     remember = BooleanField("在此设备上保持登录（14 天）")
 
 
@@ -141,8 +143,8 @@ class ChangePasswordForm(FlaskForm):
 
     old_password = PasswordField("原密码", validators=[required("请填写原密码。")])
     new_password = PasswordField("新密码", validators=[
-        required("请填写新密码。"), Length(max=128, message="密码不能超过 128 位。")],
-        description=f"至少 {MIN_PASSWORD_LENGTH} 位，须同时包含字母和数字，且不能包含用户名。")
+        required("请填写新密码。"), Length(max=MAX_PASSWORD_LENGTH, message=f"密码不能超过 {MAX_PASSWORD_LENGTH} 位。")],
+        description=PASSWORD_HINT)
     confirm = PasswordField("确认新密码", validators=[
         required("请再次输入新密码。"), EqualTo("new_password", message="两次输入的密码不一致。")])
 

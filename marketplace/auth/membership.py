@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.auth.services import (
-    AccountError, create_user, find_organisation, is_awaiting_approval, username_taken,
+    AccountError, create_user, find_organisation, hash_password, is_awaiting_approval, username_taken,
 )
 from marketplace.permissions import has
 from marketplace.security_log import MEMBER_APPROVED, MEMBER_REJECTED, SIGNED_UP, record
@@ -31,8 +31,9 @@ def org_type_problem(role: str, org_type: str) -> str | None:
     return f"{ROLE_NAMES[role]}账号只能属于以下类型的单位：{'、'.join(allowed)}。"
 
 
-def create_organisation(name: str, org_type: str, region_code: str, credit_code: str | None = None) -> Organisation:
-    """Create an organisation after checking name, type, region and 统一社会信用代码."""
+def check_new_organisation(name: str, org_type: str, region_code: str,
+                           credit_code: str | None = None) -> tuple[str, str | None]:
+    """Check name, type, region and 统一社会信用代码 of a new organisation; (name, credit code) normalised."""
     name = (name or "").strip()
     if not name:
         raise AccountError("请填写单位名称。", "org_name")
@@ -48,40 +49,60 @@ def create_organisation(name: str, org_type: str, region_code: str, credit_code:
             raise AccountError("统一社会信用代码格式或校验位不正确（18 位）。", "credit_code")
         if db.session.scalar(select(Organisation.id).where(Organisation.credit_code == credit_code)) is not None:
             raise AccountError("该统一社会信用代码已被其他单位使用。", "credit_code")
+    return name, credit_code
+
+
+def create_organisation(name: str, org_type: str, region_code: str, credit_code: str | None = None) -> Organisation:
+    """Create an organisation after checking name, type, region and 统一社会信用代码."""
+    name, credit_code = check_new_organisation(name, org_type, region_code, credit_code)
     organisation = Organisation(name=name, org_type=org_type, region_code=region_code, credit_code=credit_code)
     db.session.add(organisation)
     db.session.flush()
     return organisation
 
 
-def register_account(data: dict) -> User:
-    """Sign up an institute or enterprise account.
+def _organisation_to_join(role: str, name: str) -> Organisation:
+    """The existing organisation a sign-up asks to join, checked against the role."""
+    organisation = find_organisation(name or "")
+    if organisation is None:
+        raise AccountError("未找到该单位，请填写与平台登记完全一致的单位全称。", "join_org_name")
+    problem = org_type_problem(role, organisation.org_type)
+    if problem:
+        raise AccountError(f"该单位类型为“{organisation.org_type}”。{problem}", "join_org_name")
+    return organisation
 
-    Creating a new organisation makes the account active at once; joining an existing
-    one creates it inactive until a member of that organisation (or an admin) approves.
-    """
+
+def _check_sign_up(data: dict) -> Organisation | None:
+    """Every check of a sign-up except the username; the organisation to join (None: a new one)."""
     role = data["role"]
     if role not in PUBLISHER_ROLES:
         raise AccountError("只能注册科研机构/高校或企业账号。", "role")
+    if data["org_mode"] != "new":
+        return _organisation_to_join(role, data["join_org_name"])
+    problem = org_type_problem(role, data["org_type"])
+    if problem:
+        raise AccountError(problem, "org_type")
+    check_new_organisation(data["org_name"], data["org_type"], data["region_code"], data.get("credit_code"))
+    return None
+
+
+def register_account(data: dict) -> User | None:
+    """Sign up an institute or enterprise account; None, with nothing stored, when the username is taken.
+
+    The caller answers a taken username exactly like a sign-up (the answer must not tell
+    strangers which usernames exist). Creating a new organisation makes the account active;
+    joining an existing one creates it inactive until a member (or an admin) approves.
+    """
+    joining = _check_sign_up(data)
     if username_taken(data["username"]):
-        raise AccountError("该用户名已被使用。", "username")
+        hash_password(data["password"])  # the same work as a real sign-up
+        return None
     try:
-        if data["org_mode"] == "new":
-            problem = org_type_problem(role, data["org_type"])
-            if problem:
-                raise AccountError(problem, "org_type")
-            organisation = create_organisation(data["org_name"], data["org_type"], data["region_code"],
-                                               data.get("credit_code"))
-        else:
-            organisation = find_organisation(data["join_org_name"] or "")
-            if organisation is None:
-                raise AccountError("未找到该单位，请填写与平台登记完全一致的单位全称。", "join_org_name")
-            problem = org_type_problem(role, organisation.org_type)
-            if problem:
-                raise AccountError(f"该单位类型为“{organisation.org_type}”。{problem}", "join_org_name")
-        user = create_user(data["username"], data["password"], role, organisation,
+        organisation = joining or create_organisation(data["org_name"], data["org_type"], data["region_code"],
+                                                      data.get("credit_code"))
+        user = create_user(data["username"], data["password"], data["role"], organisation,
                            display_name=data["display_name"], email=data.get("email"), phone=data.get("phone"))
-        user.is_active_account = data["org_mode"] == "new"
+        user.is_active_account = joining is None
         user.awaiting_approval = not user.is_active_account
         db.session.flush()
     except IntegrityError:

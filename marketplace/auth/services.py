@@ -1,11 +1,15 @@
-"""Accounts: password hashing, log-in throttling, sign-up, user creation."""
-from datetime import timedelta
+"""Accounts: password hashing and policy, log-in, password change, user creation."""
+import functools
+import os
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from marketplace.api.tokens import revoke_all
+from marketplace.auth.sessions import end_all_sessions
+from marketplace.auth.throttle import login_wait_seconds, wait_text
 from marketplace.errors import DomainError
 from marketplace.security_log import LOGIN_FAILED, LOGIN_SUCCEEDED, LOGIN_THROTTLED, PASSWORD_CHANGED, record
 from models import LoginAttempt, Organisation, User, db
@@ -18,7 +22,11 @@ _HASH_SETTINGS = {"time_cost": ("PASSWORD_HASH_TIME_COST", 3), "memory_cost": ("
 # One hasher per cost profile, each with a dummy hash verified when the username is unknown (equal timing).
 _hashers: dict[tuple, tuple[PasswordHasher, str]] = {}
 
-MIN_PASSWORD_LENGTH = 10
+# ASVS 5.0 V6.2: at least 8 characters, passphrases up to 128, no composition rules,
+# and none of the commonly used passwords (a list shipped with the code).
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+COMMON_PASSWORDS_FILE = os.path.join(os.path.dirname(__file__), "common_passwords.txt")
 
 
 class AccountError(DomainError):
@@ -54,50 +62,43 @@ def verify_password(user: User | None, password: str) -> bool:
         return False
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-case (read once)."""
+    with open(COMMON_PASSWORDS_FILE, encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle if line.strip() and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    """Whether `password` (any case) is on the shipped list of common passwords."""
+    return password.lower() in common_passwords()
+
+
 def password_problem(password: str, username: str = "") -> str | None:
-    """Why a new password is too weak, or None."""
+    """Why a new password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"密码至少 {MIN_PASSWORD_LENGTH} 位。"
-    if len(password) > 128:
-        return "密码不能超过 128 位。"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"密码不能超过 {MAX_PASSWORD_LENGTH} 位。"
     if username and username.lower() in password.lower():
         return "密码不能包含用户名。"
-    kinds = sum(any(test(ch) for ch in password) for test in (str.isdigit, str.isalpha))
-    if kinds < 2 or len(set(password)) < 5:
-        return "密码需同时包含字母和数字，且不能过于简单。"
+    if is_common_password(password):
+        return "这是常见密码，很容易被猜中，请换一个（可以用一句好记的话）。"
     return None
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login loader: the id carries a session version that logout-everywhere bumps."""
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
-        version = int(raw_version)
-    except (ValueError, TypeError):
-        return None
-    if user is None or user.session_version != version:
-        return None
-    return user
-
-
 def login_is_throttled(username: str, remote_addr: str) -> bool:
-    """Too many recent failures for this account or from this address."""
-    window = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    base = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.succeeded.is_(False), LoginAttempt.at >= window)
-    by_user = db.session.scalar(base.where(LoginAttempt.username == username.lower()))
-    by_addr = db.session.scalar(base.where(LoginAttempt.remote_addr == remote_addr))
-    return by_user >= limit or by_addr >= limit * 4
+    """This client failed too often on this account (or on all accounts) and must wait."""
+    return login_wait_seconds(username, remote_addr) > 0
 
 
 def authenticate(username: str, password: str, remote_addr: str) -> User:
     """Check credentials and record the attempt; raise AccountError on refusal."""
     username = username.strip().lower()
-    if login_is_throttled(username, remote_addr):
+    wait = login_wait_seconds(username, remote_addr)
+    if wait:
         record(LOGIN_THROTTLED, detail=f"用户名：{username}", ip=remote_addr)
-        raise AccountError("登录失败次数过多，请 15 分钟后再试。")
+        raise AccountError(f"登录失败次数过多，请 {wait_text(wait)}后再试。")
     user = db.session.scalar(select(User).where(User.username == username))
     ok = verify_password(user, password) and user.is_active
     db.session.add(LoginAttempt(username=username[:40], remote_addr=remote_addr[:64], succeeded=ok))
@@ -116,15 +117,16 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
 
 
 def change_password(user: User, old_password: str, new_password: str) -> None:
-    """Set a new password and bump the session version (other sessions end)."""
+    """Set a new password; every session and every API token of the user ends."""
     if not verify_password(user, old_password):
         raise AccountError("原密码不正确。", "old_password")
     problem = password_problem(new_password, user.username)
     if problem:
         raise AccountError(problem, "new_password")
     user.password_hash = hash_password(new_password)
-    # Sessions elsewhere (and copied cookies) stop working.
-    user.session_version += 1
+    # Sessions elsewhere, copied cookies and tokens made with the old password stop working.
+    end_all_sessions(user)
+    revoke_all(user)
     record(PASSWORD_CHANGED, user, user)
 
 

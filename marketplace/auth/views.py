@@ -11,10 +11,24 @@ from marketplace.auth.membership import (
 from marketplace.auth.safe_redirect import safe_next
 from marketplace.auth.services import authenticate
 from marketplace.auth.services import change_password as set_new_password
+from marketplace.auth.sessions import end_all_sessions, end_session, open_sessions, start_session
 from marketplace.permissions import LOGGED_IN, permission_required
 from marketplace.regions import region_choices
 from marketplace.web import committing
 from models import User, db
+
+
+def begin_session(user: User) -> None:
+    """Open a server-side session for this browser; login_user then puts its token in the cookies."""
+    start_session(user, request.user_agent.string, request.remote_addr or "")
+
+
+def signed_up_message(data: dict) -> str:
+    """What every accepted sign-up is told, whether or not the username was free (no oracle)."""
+    if data["org_mode"] == "new":
+        return "注册已提交。请用刚才填写的用户名和密码登录；如果无法登录，请换一个用户名重新注册。"
+    return (f"已提交加入“{data['join_org_name']}”的申请，该单位成员审核通过后即可登录；"
+            "如果届时仍无法登录，请换一个用户名重新注册。")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -27,6 +41,7 @@ def login():
         # keep_on_error: the failed attempt must stay recorded, throttling counts it.
         with committing(keep_on_error=True) as checked:
             user = authenticate(form.username.data, form.password.data, request.remote_addr or "unknown")
+            begin_session(user)
         if checked.ok:
             login_user(user, remember=form.remember.data)
             flash(f"欢迎回来，{user.display_name or user.username}。", "success")
@@ -43,20 +58,19 @@ def register():
     form.region_code.choices = region_choices(include_blank="请选择地区")
     if form.validate_on_submit():
         with committing(form=form) as saved:
-            user = register_account(form.data)
+            register_account(form.data)  # None for a taken username: answered the same way
         if saved.ok:
-            if user.is_active:
-                login_user(user)
-                flash(f"注册成功，已创建单位“{user.organisation.name}”。", "success")
-                return redirect(url_for("main.index"))
-            flash(f"已提交加入“{user.organisation.name}”的申请，该单位成员审核通过后即可登录。", "info")
+            flash(signed_up_message(form.data), "info")
             return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (POST only, so a link or image cannot do it)."""
+    """Log out (POST only, so a link or image cannot do it); the session ends on the server too."""
+    if current_user.is_authenticated:
+        with committing():
+            end_session(current_user._get_current_object())
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("main.index"))
@@ -67,16 +81,31 @@ def logout():
 def change_password():
     """Change my password; other sessions and copied cookies stop working."""
     form = ChangePasswordForm()
+    user = current_user._get_current_object()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
         with committing(form=form) as saved:
             set_new_password(user, form.old_password.data, form.new_password.data)
+            begin_session(user)
         if saved.ok:
-            # Re-issue this session (and its remember cookie) with the new session version.
-            login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
-            flash("密码已修改。其他设备上的登录已失效。", "success")
+            # This browser goes on in a new session (and a new remember cookie when it had one).
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(user, remember=remembered)
+            flash("密码已修改。其他设备上的登录和全部 API 令牌已失效。", "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form, sessions=open_sessions(user))
+
+
+@bp.route("/sessions/end-all", methods=["POST"])
+@permission_required(LOGGED_IN)
+def end_all():
+    """Log out everywhere: every session of mine ends, this one included."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with committing("已退出所有设备上的登录。") as saved:
+        end_all_sessions(current_user._get_current_object())
+    if saved.ok:
+        logout_user()
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/org/members")

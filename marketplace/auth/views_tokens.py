@@ -1,5 +1,5 @@
 """My API tokens: list, create (the token is shown once) and revoke."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from marketplace.api.tokens import MAX_ACTIVE_TOKENS, active_token_count, create_token, revoke_token, user_tokens
@@ -12,7 +12,7 @@ from models import ApiToken, db
 def _page(form, new_token: str | None = None, status: int = 200):
     user = current_user._get_current_object()
     return render_template("auth/tokens.html", form=form, tokens=user_tokens(user), new_token=new_token,
-                           max_active=MAX_ACTIVE_TOKENS), status
+                           max_active=MAX_ACTIVE_TOKENS, token_days=current_app.config["API_TOKEN_DAYS"]), status
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

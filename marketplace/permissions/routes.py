@@ -20,6 +20,7 @@ ROUTES: dict[str, str] = {
     "auth.decide_member": LOGGED_IN,
     "auth.tokens": LOGGED_IN,
     "auth.revoke_token": LOGGED_IN,
+    "auth.end_all": LOGGED_IN,
     # listings
     "listings.browse_results": PUBLIC,
     "listings.browse_needs": PUBLIC,

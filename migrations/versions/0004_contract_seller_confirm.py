@@ -1,6 +1,6 @@
 """Record the seller organisation's confirmation of a broker's contract draft.
 
-Revision ID: 0003_contract_seller_confirm
+Revision ID: 0004_contract_seller_confirm
 Revises: 0003_security_log
 Create Date: 2026-12-01
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_contract_seller_confirm'
+revision = '0004_contract_seller_confirm'
 down_revision = '0003_security_log'
 branch_labels = None
 depends_on = None

@@ -1,6 +1,7 @@
 """gunicorn.conf.py: settings, and the real server answering with several workers."""
 import os
 import runpy
+import secrets
 import socket
 import subprocess
 import sys
@@ -76,7 +77,8 @@ def test_gunicorn_serves_pages_with_several_workers(app, tmp_path):
     """The app fixture's database (SQLite in tmp_path, or DATABASE_URL) behind real gunicorn workers."""
     port = free_port()
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
-           "MARKET_INSTANCE_PATH": str(tmp_path), "MARKET_SEARCH_INDEX_DIR": str(tmp_path / "search_index")}
+           "MARKET_INSTANCE_PATH": str(tmp_path), "MARKET_SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+           "MARKET_SECRET_KEY": secrets.token_hex(32)}  # a served app refuses to start without a strong key
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with subprocess.Popen([str(gunicorn), "-c", str(CONF)], cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as proc:
