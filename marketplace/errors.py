@@ -3,6 +3,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from marketplace.extensions import is_api_request
 from models import db
 
 
@@ -36,13 +37,9 @@ MESSAGES = {
 }
 
 
-def wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
 def error_response(status: int, message: str | None = None, code: str | None = None):
     message = message or MESSAGES.get(status, "请求失败。")
-    if wants_json():
+    if is_api_request():
         body = {"error": {"code": code or str(status), "message": message}}
         return jsonify(body), status
     return render_template("errors/error.html", status=status, message=message), status

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date
 
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -94,3 +95,7 @@ def iso_date(text: str, label: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{label}格式应为 YYYY-MM-DD。") from None
+
+
+class EmptyForm(FlaskForm):
+    """A bare POST button: only the CSRF token."""

@@ -7,7 +7,7 @@ from marketplace.admin.forms import AccountCreateForm, SecurityLogFilterForm, Us
 from marketplace.admin.services import (
     create_account, member_counts, organisation_query, set_account_active, user_query,
 )
-from marketplace.auth.forms import EmptyForm
+from marketplace.form_fields import EmptyForm
 from marketplace.auth.services import is_awaiting_approval
 from marketplace.permissions import permission_required
 from marketplace.regions import region_choices

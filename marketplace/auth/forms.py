@@ -149,8 +149,6 @@ class ChangePasswordForm(FlaskForm):
         required("请再次输入新密码。"), EqualTo("new_password", message="两次输入的密码不一致。")])
 
 
-class EmptyForm(FlaskForm):
-    """A POST button: only the CSRF token."""
 
 
 class TokenForm(FlaskForm):

@@ -3,7 +3,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.auth import bp
-from marketplace.auth.forms import ChangePasswordForm, EmptyForm, LoginForm, RegisterForm
+from marketplace.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from marketplace.form_fields import EmptyForm
 from marketplace.auth.membership import (
     approve_member, can_decide_membership, organisation_members, pending_applicants, register_account,
     reject_member,

@@ -4,7 +4,8 @@ from flask_login import current_user
 
 from marketplace.api.tokens import MAX_ACTIVE_TOKENS, active_token_count, create_token, revoke_token, user_tokens
 from marketplace.auth import bp
-from marketplace.auth.forms import EmptyForm, TokenForm
+from marketplace.auth.forms import TokenForm
+from marketplace.form_fields import EmptyForm
 from marketplace.permissions import LOGGED_IN, permission_required
 from models import ApiToken, db
 

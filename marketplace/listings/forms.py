@@ -246,5 +246,3 @@ class SelectForm(FlaskForm):
     comment = StringField("说明", filters=[clean_line], validators=[max_length("说明", 200)])
 
 
-class EmptyForm(FlaskForm):
-    """A bare POST button with CSRF."""

@@ -4,7 +4,8 @@ from flask_login import current_user
 
 from marketplace.listings import bp
 from marketplace.listings import services
-from marketplace.listings.forms import ApplyForm, EmptyForm, SelectForm
+from marketplace.form_fields import EmptyForm
+from marketplace.listings.forms import ApplyForm, SelectForm
 from marketplace.listings.views import detail_url, load_visible
 from marketplace.permissions import (
     LOGGED_IN, can_apply_to_bounty, can_edit_listing, can_review_listing, can_view_listing, has, is_member,
