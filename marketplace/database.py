@@ -1,8 +1,10 @@
-"""Engine set-up: SQLite pragmas and write-intent transactions."""
-from flask import Flask, has_request_context, request
-from sqlalchemy import event
+"""Engine set-up (SQLite pragmas, write-intent transactions) and after-request bookkeeping writes."""
+from flask import Flask, current_app, has_request_context, request
+from sqlalchemy import event, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
+from models.base import utcnow
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -35,3 +37,14 @@ def configure_engine(app: Flask) -> None:
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def touch(model, row_id: int, column: str, what: str) -> None:
+    """Set `column` of one row to now in its own short transaction; bookkeeping never fails a request."""
+    try:
+        db.session.rollback()  # the view has committed what it meant to: start this write afresh
+        db.session.execute(update(model).where(model.id == row_id).values({column: utcnow()}))
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("could not record the use of %s %s", what, row_id)

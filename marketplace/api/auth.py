@@ -1,11 +1,11 @@
 """Bearer-token authentication for the JSON API (tokens are stored as SHA-256)."""
 from datetime import timedelta
 
-from flask import current_app, g
-from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
+from flask import g
+from sqlalchemy import select
 
 from marketplace.api.tokens import token_digest
+from marketplace.database import touch
 from marketplace.extensions import is_api_request
 from models import ApiToken, db
 from models.base import utcnow
@@ -38,10 +38,5 @@ def touch_token(response):
     """After the call: note when the token was last used, in its own short transaction."""
     token_id = g.pop("api_token_to_touch", None)
     if token_id is not None:
-        try:
-            db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
-            db.session.commit()
-        except SQLAlchemyError:  # never fail a call over bookkeeping
-            db.session.rollback()
-            current_app.logger.warning("could not record the use of API token %s", token_id)
+        touch(ApiToken, token_id, "last_used_at", "API token")
     return response

@@ -8,10 +8,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, g
+from flask import g
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
 
+from marketplace.database import touch
 from models import User, UserSession, db
 from models.base import utcnow
 
@@ -81,11 +81,5 @@ def touch_session(response):
     """After the request: note when the session was last seen, in its own short transaction."""
     session_id = g.pop("user_session_to_touch", None)
     if session_id is not None:
-        try:
-            db.session.rollback()  # nothing is left to commit here; start the write afresh
-            db.session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow()))
-            db.session.commit()
-        except SQLAlchemyError:  # never fail a page over bookkeeping
-            db.session.rollback()
-            current_app.logger.warning("could not record the use of session %s", session_id)
+        touch(UserSession, session_id, "last_seen_at", "session")
     return response
