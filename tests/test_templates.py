@@ -51,3 +51,18 @@ def test_every_template_imports_the_neutral_macro_libraries():
 def test_detail_pages_share_one_layout(kind):
     text = (TEMPLATES / "listings" / f"detail_{kind}.html").read_text(encoding="utf-8")
     assert text.startswith('{% extends "listings/_detail.html" %}')
+
+
+@pytest.mark.parametrize("url, tab", [("/admin/users", "用户"), ("/admin/users/new", "新建账号"),
+                                      ("/admin/organisations", "单位"), ("/admin/security-log", "安全日志")])
+def test_each_admin_page_marks_its_own_tab(app, client, auth, url, tab):
+    from models import db
+    from tests import factories
+
+    with app.app_context():
+        factories.make_user("root", role="admin")
+        db.session.commit()
+    auth.login("root")
+    page = client.get(url)
+    assert page.status_code == 200 and page.text.count('<h1 class="h4 mb-3">平台管理</h1>') == 1
+    assert re.findall(r'class="nav-link text-nowrap active"[^>]*>([^<]+)</a>', page.text) == [tab]
