@@ -1,0 +1,239 @@
+"""Every endpoint × object relation × role answers as the access table says; refused writes store nothing."""
+import hashlib
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.permissions import (
+    can_manage_event, can_view_contract, can_view_listing, can_view_match, has,
+)
+from models import (
+    BrokerProfile, Contract, ContractAttachment, Match, MatchEvent, Message, TechNeed, TechResult, User, db,
+)
+from models.user import ROLES
+from tests import access_table as table
+from tests.access_table import ANONYMOUS, WHO
+from tests.api_helpers import bearer
+
+# Columns a read may touch (sign-in bookkeeping, message read marks); a refused write touches nothing else.
+VOLATILE = {"security_log": None, "user_sessions": None, "login_attempts": None, "search_changes": None,
+            "api_tokens": {"last_used_at"}, "messages": {"read_at"}, "users": {"last_login_at"}}
+COUNTS: Counter = Counter()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, _migrated_schema):
+    """One world for the module: the table's requests only read it or are refused."""
+    from tests.conftest import close_app, fresh_app
+
+    app = fresh_app(tmp_path_factory.mktemp("access"), _migrated_schema)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    return table.build_world(app)
+
+
+@pytest.fixture(scope="module")
+def clients(app, world):
+    """A signed-in site client per role (the Kunming home users) and an anonymous one."""
+    from tests.factories import session_id
+
+    found = {ANONYMOUS: app.test_client()}
+    with app.app_context():
+        for role in ROLES:
+            client = app.test_client()
+            value = session_id(db.session.get(User, world["actors"][role]))
+            with client.session_transaction() as sess:
+                sess["_user_id"] = value
+                sess["_fresh"] = True
+            found[role] = client
+    return found
+
+
+def fingerprint() -> str:
+    """A digest of every stored row, leaving out what reads may touch."""
+    digest = hashlib.sha256()
+    for tbl in db.metadata.sorted_tables:
+        skip = VOLATILE.get(tbl.name, set())
+        if skip is None:
+            continue
+        columns = [c for c in tbl.columns if c.name not in skip]
+        for row in db.session.execute(select(*columns).order_by(*tbl.primary_key.columns)):
+            digest.update(repr((tbl.name, tuple(row))).encode())
+    return digest.hexdigest()
+
+
+def url_for_row(world, endpoint, rule, arguments, relation, who) -> str:
+    values = {}
+    for arg in arguments:
+        kind = table.kind_of(endpoint, arg)
+        values[arg] = table.FIXED_ARGS[arg] if kind is None else table.object_id(world, endpoint, kind, relation, who)
+    path = rule
+    for arg, value in values.items():
+        for converter in ("int:", "path:", "", "any(activate, deactivate):", "any(approve, reject):"):
+            path = path.replace(f"<{converter}{arg}>", str(value))
+    return path
+
+
+def send(clients, world, endpoint, method, path, who):
+    """The request as `who` (a bearer token on the API, the signed-in client on the site); the body is read."""
+    response = _open(clients, world, endpoint, method, path, who)
+    response.get_data()
+    response.close()
+    return response
+
+
+def _open(clients, world, endpoint, method, path, who):
+    if table.is_api(endpoint):
+        headers = bearer(world["tokens"]["km", "home", who]) if who != ANONYMOUS else {}
+        body = table.body_for(endpoint, world) if method in ("POST", "PATCH") else None
+        return clients[ANONYMOUS].open(path, method=method, json=body, headers=headers)
+    return clients[who].open(path, method=method, data=table.body_for(endpoint, world) if method == "POST" else None)
+
+
+def problem(endpoint, response, outcome) -> str | None:
+    """Why `response` is not the table's `outcome`, or None."""
+    status = response.status_code
+    if outcome == "login":
+        if table.is_api(endpoint):
+            return None if status == 401 else f"{status} instead of 401"
+        location = response.headers.get("Location", "")
+        return None if status == 302 and location.startswith("/auth/login?next=") else f"{status} {location}"
+    if outcome == "forbidden":
+        return None if status == 403 else f"{status} instead of 403"
+    if outcome == "refused":
+        refusals = (403, 404, 302) if endpoint in table.REDIRECT_REFUSALS else (403, 404)
+        return None if status in refusals else f"{status} instead of a refusal"
+    return None if status in (200, 302) and "/auth/login" not in response.headers.get("Location", "") \
+        else f"{status} instead of 200/302"
+
+
+def test_every_endpoint_is_in_the_table(app):
+    for endpoint, _method, _rule, arguments in table.rows(app):
+        assert endpoint in table.ROUTES, endpoint
+        if table.relations_for(arguments) != ("none",):
+            assert endpoint in table.OBJECT_RULES, f"{endpoint}: no object rule in tests/access_table.py"
+    takes_ids = {e for e, _m, _r, args in table.rows(app) if table.relations_for(args) != ("none",)}
+    assert set(table.OBJECT_RULES) == takes_ids
+
+
+def planned_requests(app, world):
+    """(endpoint, method, path, who, relation, outcome) for every cell of the table."""
+    planned = []
+    with app.app_context():
+        for endpoint, method, rule, arguments in table.rows(app):
+            for relation in table.relations_for(arguments):
+                for who in WHO:
+                    path = url_for_row(world, endpoint, rule, arguments, relation, who)
+                    planned.append((endpoint, method, path, who, relation, table.expected(endpoint, who, relation)))
+    return planned
+
+
+def stored_rows(app) -> str:
+    with app.app_context():
+        return fingerprint()
+
+
+def test_the_table(app, world, clients):
+    """Reads first (role × relation), then every refused write: the stored rows stay the same.
+
+    Requests run outside an app context: Flask-Login keeps the signed-in user on `g`.
+    """
+    failures, writes = [], []
+    planned = planned_requests(app, world)
+    for endpoint, method, path, who, relation, outcome in planned:
+        if method != "GET":
+            if outcome == "ok":
+                COUNTS["allowed writes left to the write tests"] += 1
+            else:
+                writes.append((endpoint, method, path, who, relation, outcome))
+            continue
+        COUNTS["checked reads"] += 1
+        found = problem(endpoint, send(clients, world, endpoint, method, path, who), outcome)
+        if found:
+            failures.append(f"{who} {method} {path} ({endpoint}, {relation}, {outcome}): {found}")
+    before = stored_rows(app)
+    for endpoint, method, path, who, relation, outcome in writes:
+        COUNTS["checked refused writes"] += 1
+        found = problem(endpoint, send(clients, world, endpoint, method, path, who), outcome)
+        if found:
+            failures.append(f"{who} {method} {path} ({endpoint}, {relation}, {outcome}): {found}")
+    assert stored_rows(app) == before, "a refused write changed stored rows"
+    print(f"\naccess table: {len(table.rows(app))} endpoint×method rows, {len(planned)} cells, {dict(COUNTS)}")
+    assert failures == [], "\n".join(failures[:80])
+
+
+# Ids guessed one by one by a stranger: an institute of another organisation and region.
+
+def _visible(kind, user, obj) -> bool:
+    if kind in ("result", "need"):
+        return can_view_listing(user, obj)
+    if kind == "contract":
+        return can_view_contract(user, obj)
+    if kind == "certificate":
+        return can_view_contract(user, obj) and obj.status == "registered"
+    if kind == "match":
+        return can_view_match(user, obj)
+    if kind == "message":
+        return obj.recipient_id == user.id
+    if kind == "event":
+        return True
+    if kind == "profile":
+        return obj.is_listed and has(obj.user, "broker.profile")
+    if kind == "edit_result" or kind == "edit_need":
+        from marketplace.permissions import can_edit_listing
+        return can_edit_listing(user, obj)
+    if kind == "manage_event":
+        return can_manage_event(user, obj)
+    raise KeyError(kind)
+
+
+GUESSED = [
+    ("/results/{}", TechResult, "result", False), ("/needs/{}", TechNeed, "need", False),
+    ("/results/{}/edit", TechResult, "edit_result", False), ("/needs/{}/edit", TechNeed, "edit_need", False),
+    ("/contracts/{}", Contract, "contract", False), ("/contracts/{}/certificate", Contract, "certificate", False),
+    ("/matching/{}", Match, "match", False), ("/inbox/{}", Message, "message", False),
+    ("/stats/events/{}", MatchEvent, "event", False), ("/brokers/{}", BrokerProfile, "profile", False),
+    ("/api/v1/results/{}", TechResult, "result", True), ("/api/v1/needs/{}", TechNeed, "need", True),
+    ("/api/v1/contracts/{}", Contract, "contract", True),
+]
+STRANGERS = (("cd", "home", "institute"), ("km", "stranger", "enterprise"), ("cd", "stranger", "official"))
+
+
+@pytest.mark.parametrize("stranger", STRANGERS, ids="_".join)
+def test_ids_guessed_one_by_one(app, world, stranger):
+    from tests.factories import session_id
+
+    region, pair, role = stranger
+    user_id = world["ids"][region, pair, "user", role]
+    client, api = app.test_client(), app.test_client()
+    guessed, failures = 0, []
+    with app.app_context():
+        value = session_id(db.session.get(User, user_id))
+        with client.session_transaction() as sess:
+            sess["_user_id"] = value
+        for pattern, model, kind, is_api in GUESSED:
+            top = db.session.scalar(select(db.func.max(model.id))) + 3
+            user = db.session.get(User, user_id)
+            should = {obj.id for obj in db.session.scalars(select(model)) if _visible(kind, user, obj)}
+            answered = set()
+            for guess in range(1, top + 1):
+                if is_api:
+                    response = api.get(pattern.format(guess), headers=bearer(world["tokens"][stranger]))
+                else:
+                    response = client.get(pattern.format(guess))
+                if response.status_code == 200:
+                    answered.add(guess)
+                elif response.status_code not in (403, 404):
+                    failures.append(f"{pattern.format(guess)}: {response.status_code}")
+                guessed += 1
+            db.session.rollback()
+            if answered != should:
+                failures.append(f"{pattern}: answered {sorted(answered)}, may see {sorted(should)}")
+    COUNTS["guessed ids"] += guessed
+    print(f"\n{stranger}: {guessed} ids guessed")
+    assert failures == []
