@@ -212,7 +212,7 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
               "admin": make_user(f"{region}_{pair}_admin", "admin")}
     users[region, pair] = people
     inst, ent = people["institute"], people["enterprise"]
-    mine = objects[region, pair] = {}
+    mine = objects[region, pair] = {"org": inst_org, ("org", "enterprise"): ent_org}
     for state in (ListingStatus.DRAFT, ListingStatus.PENDING, ListingStatus.PUBLISHED):
         mine["result", state] = make_result(inst_org, inst, state, region_code=code)
         mine["need", state] = make_need(ent_org, ent, state, region_code=code)

@@ -237,3 +237,153 @@ def test_ids_guessed_one_by_one(app, world, stranger):
     COUNTS["guessed ids"] += guessed
     print(f"\n{stranger}: {guessed} ids guessed")
     assert failures == []
+
+
+def _newest(model):
+    return db.session.scalar(select(model).order_by(model.id.desc()).limit(1))
+
+
+def hostile(world) -> dict:
+    """Fields no form offers, set to another region's organisation and people."""
+    ids = world["ids"]
+    return {"status": "published", "organisation_id": ids["cd", "home", "org"],
+            "owner_id": ids["cd", "home", "user", "institute"], "created_by_id": ids["cd", "home", "user", "admin"],
+            "broker_id": ids["cd", "home", "user", "broker"], "role": "admin",
+            "seller_org_id": ids["cd", "home", "org"], "buyer_org_id": ids["cd", "home", "org"],
+            "registration_no": "2026530100000001", "id": "1", "applicant_id": ids["cd", "home", "user", "institute"],
+            "user_id": ids["cd", "home", "user", "broker"], "is_active_account": "y", "active": "y",
+            "awaiting_approval": "", "session_version": "99",
+            "region_code": "510100"}
+
+
+def _without(fields: dict, *real) -> dict:
+    return {k: v for k, v in fields.items() if k not in real}
+
+
+@pytest.mark.parametrize("kind, form, role", [("result", table.RESULT_FORM, "institute"),
+                                              ("need", table.NEED_FORM, "enterprise")])
+def test_listing_forms_ignore_extra_fields(app, world, clients, kind, form, role):
+    client, extra = clients[role], _without(hostile(world), "region_code")
+    title = f"额外字段{kind}"
+    assert client.post(f"/{kind}s/new", data={**form, **extra, "title": title}).status_code == 302
+    model = TechResult if kind == "result" else TechNeed
+    with app.app_context():
+        listing = _newest(model)
+        actor = db.session.get(User, world["actors"][role])
+        assert (listing.title, listing.status) == (title, "draft")
+        assert (listing.organisation_id, listing.created_by_id) == (actor.organisation_id, actor.id)
+        listing_id = listing.id
+    assert client.post(f"/{kind}s/{listing_id}/edit", data={**form, **extra, "title": title + "改"}).status_code == 302
+    with app.app_context():
+        listing = db.session.get(model, listing_id)
+        assert (listing.title, listing.status, listing.organisation_id) == (title + "改", "draft", actor.organisation_id)
+        assert listing.published_at is None and _newest(model).id == listing_id
+
+
+def test_contract_forms_ignore_extra_fields(app, world, clients):
+    client, extra = clients["institute"], hostile(world)
+    form = {**table.CONTRACT_FORM, "idempotency_key": "extra-fields-1", "title": "额外字段合同"}
+    assert client.post("/contracts/new", data={**form, **extra}).status_code == 302
+    with app.app_context():
+        contract = _newest(Contract)
+        actor = db.session.get(User, world["actors"]["institute"])
+        assert contract.title == "额外字段合同" and contract.status == "draft"
+        assert (contract.seller_org_id, contract.created_by_id) == (actor.organisation_id, actor.id)
+        assert contract.broker_id is None and contract.registration_no is None and contract.buyer_org_id is None
+        contract_id = contract.id
+    assert client.post(f"/contracts/{contract_id}/edit", data={**form, **extra, "title": "改过"}).status_code == 302
+    with app.app_context():
+        contract = db.session.get(Contract, contract_id)
+        assert (contract.title, contract.status, contract.seller_org_id) == ("改过", "draft", actor.organisation_id)
+        assert contract.broker_id is None and contract.registration_no is None and contract.buyer_org_id is None
+
+
+def test_match_forms_ignore_extra_fields(app, world, clients):
+    ids, extra = world["ids"], hostile(world)
+    need, result = ids["km", "home", "need", "published"], ids["km", "stranger", "result", "published"]
+    response = clients["broker"].post("/matching/propose", data={**extra, "need_id": need, "result_id": result,
+                                                                 "pitch": "推荐"})
+    assert response.status_code == 302
+    with app.app_context():
+        match = _newest(Match)
+        broker = world["actors"]["broker"]
+        assert (match.need_id, match.result_id, match.status) == (need, result, "proposed")
+        assert match.broker_id == broker and match.created_by_id == broker
+    stranger_need = ids["km", "stranger", "need", "published"]
+    response = clients["institute"].post("/matching/answer", data={
+        **extra, "need_id": stranger_need, "result_id": ids["km", "home", "result", "published"], "pitch": "我们能做"})
+    assert response.status_code == 302
+    with app.app_context():
+        match = _newest(Match)
+        assert match.need_id == stranger_need and match.broker_id is None
+        assert match.created_by_id == world["actors"]["institute"] and match.status != "signed"
+    own = ids["km", "home", "match"]
+    assert clients["broker"].post(f"/matching/{own}/notes", data={**extra, "notes": "备注"}).status_code == 302
+    with app.app_context():
+        match = db.session.get(Match, own)
+        assert match.broker_notes == "备注" and match.broker_id == world["actors"]["broker"]
+        assert match.status == "proposed"
+
+
+def test_broker_profile_ignores_extra_fields(app, world, clients):
+    form = {"level": "senior", "certificate_no": "JJ-1", "bio": "新简介", "is_listed": "y", "regions": "530100"}
+    assert clients["broker"].post("/brokers/me", data={**hostile(world), **form}).status_code == 302
+    with app.app_context():
+        profile = db.session.get(BrokerProfile, world["ids"]["km", "home", "profile"])
+        assert (profile.level, profile.user_id) == ("senior", world["actors"]["broker"])
+        assert db.session.scalar(select(db.func.count()).select_from(BrokerProfile)) == 4
+
+
+def test_sign_up_and_admin_forms_ignore_extra_fields(app, world, clients):
+    extra = _without(hostile(world), "role", "region_code")
+    form = dict(role="enterprise", username="extra_01", display_name="张经理", email="", phone="",
+                password="Tech-market-2026", confirm="Tech-market-2026", org_mode="new",
+                org_name="昆明额外字段有限公司", org_type="企业", region_code="530100", credit_code="")
+    assert app.test_client().post("/auth/register", data={**extra, **form}).status_code == 302
+    refused = app.test_client().post("/auth/register", data={**form, "username": "extra_02", "role": "admin"})
+    assert refused.status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "extra_01"))
+        assert user.role == "enterprise" and user.organisation.name == "昆明额外字段有限公司"
+        assert user.session_version == 1 and user.id != 1
+        assert db.session.scalar(select(User).where(User.username == "extra_02")) is None
+    account = dict(form, username="extra_03", role="broker", org_mode="join", join_org_name="kmhome转移中心",
+                   org_name="", org_type="", region_code="", password="Broker-market-2026",
+                   confirm="Broker-market-2026")
+    assert clients["admin"].post("/admin/users/new", data={**extra, **account}).status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "extra_03"))
+        assert user.role == "broker" and user.organisation.name == "kmhome转移中心" and user.session_version == 1
+
+
+API_WRITES = [("POST", "/api/v1/results", "institute"), ("POST", "/api/v1/needs", "enterprise"),
+              ("POST", "/api/v1/contracts", "institute"), ("PATCH", "/api/v1/results/{}", "institute"),
+              ("PATCH", "/api/v1/needs/{}", "enterprise"), ("PATCH", "/api/v1/contracts/{}", "institute")]
+
+
+@pytest.mark.parametrize("method, path, role", API_WRITES)
+def test_api_bodies_refuse_extra_fields(app, world, method, path, role):
+    from tests.api_helpers import CONTRACT_BODY, NEED_BODY, RESULT_BODY
+
+    kind = path.split("/")[3]
+    body = {"results": RESULT_BODY, "needs": NEED_BODY, "contracts": CONTRACT_BODY}[kind]
+    if method == "PATCH":
+        state = "draft"
+        key = {"results": "result", "needs": "need", "contracts": "contract"}[kind]
+        path, body = path.format(world["ids"]["km", "home", key, state]), {"title": "不该改的标题"}
+    client, headers = app.test_client(), bearer(world["tokens"]["km", "home", role])
+    extra = hostile(world) if kind == "contracts" else _without(hostile(world), "region_code")  # a listing's is real
+    for field, value in extra.items():
+        before = stored_rows(app)
+        response = client.open(path, method=method, json={**body, field: value}, headers=headers)
+        assert response.status_code == 422 and response.json["error"]["fields"] == {field: ["未知字段。"]}
+        assert stored_rows(app) == before, field
+    response = client.open(path, method=method, json=body, headers=headers)  # the same body alone is taken
+    assert response.status_code in (200, 201), response.json
+    with app.app_context():
+        model = {"results": TechResult, "needs": TechNeed, "contracts": Contract}[kind]
+        stored = db.session.get(model, response.json["id"])
+        actor = db.session.get(User, world["actors"][role])
+        assert stored.status == "draft"
+        owner = stored.seller_org_id if kind == "contracts" else stored.organisation_id
+        assert owner == actor.organisation_id
