@@ -387,3 +387,31 @@ def test_api_bodies_refuse_extra_fields(app, world, method, path, role):
         assert stored.status == "draft"
         owner = stored.seller_org_id if kind == "contracts" else stored.organisation_id
         assert owner == actor.organisation_id
+
+
+def _csrf_cases(app, world):
+    """Every site write, sent by a role the route lets in, on that role's own object, with a well-formed body."""
+    cases = []
+    with app.app_context():
+        for endpoint, method, rule, arguments in table.rows(app):
+            if method == "GET" or table.is_api(endpoint):
+                continue
+            who = next(w for w in WHO if table.role_allowed(endpoint, w))
+            relation = "own" if table.relations_for(arguments) != ("none",) else "none"
+            cases.append((endpoint, url_for_row(world, endpoint, rule, arguments, relation, who), who))
+    return cases
+
+
+def test_site_writes_without_a_csrf_token_are_refused(app, world, clients):
+    cases = _csrf_cases(app, world)
+    before = stored_rows(app)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        answers = {(endpoint, who): clients[who].post(path, data=table.body_for(endpoint, world)).status_code
+                   for endpoint, path, who in cases}
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert {key: status for key, status in answers.items() if status != 400} == {}
+    assert stored_rows(app) == before
+    assert len(cases) > 30 and "auth.logout" in {endpoint for endpoint, _path, _who in cases}
+    print(f"\n{len(cases)} site writes refused without a CSRF token")
