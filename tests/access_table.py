@@ -46,6 +46,8 @@ MODELS = {
 }
 FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
               "filename": "css/site.css"}
+# the first id of a two-id route (a child must belong to it)
+PARENTS = {"contract", "need"}
 # kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
 PERSONAL = {"message", "token", "user"}
 
@@ -181,9 +183,11 @@ def kind_of(endpoint: str, arg: str) -> str | None:
 
 
 def relations_for(arguments) -> tuple:
-    if not any(arg in ARG_KINDS or arg == "listing_id" for arg in arguments):
+    """'none' for a route without ids; "crossed" (own parent, another region's child) for two ids."""
+    ids = [arg for arg in arguments if arg in ARG_KINDS or arg == "listing_id"]
+    if not ids:
         return ("none",)
-    return tuple(RELATIONS) + tuple(GUESSES)
+    return tuple(RELATIONS) + tuple(GUESSES) + (("crossed",) if len(ids) == 2 else ())
 
 
 def expected(endpoint: str, who: str, relation: str) -> str:
@@ -192,7 +196,7 @@ def expected(endpoint: str, who: str, relation: str) -> str:
         return "login" if who == ANONYMOUS else "forbidden"
     if relation == "none":
         return "ok"
-    if relation in GUESSES:
+    if relation in GUESSES or relation == "crossed":
         return "refused"
     return "ok" if who in OBJECT_RULES[endpoint].get(relation, set()) else "refused"
 
@@ -270,6 +274,8 @@ def build_world(app) -> dict:
 
 def object_id(world: dict, endpoint: str, kind: str, relation: str, who: str) -> int:
     """The id a request names for `kind` in `relation` to the actor `who`."""
+    if relation == "crossed":
+        relation = "own" if kind in PARENTS else "other_region"
     if relation in GUESSES:
         value = GUESSES[relation]
         if value is None:
