@@ -415,3 +415,47 @@ def test_site_writes_without_a_csrf_token_are_refused(app, world, clients):
     assert stored_rows(app) == before
     assert len(cases) > 30 and "auth.logout" in {endpoint for endpoint, _path, _who in cases}
     print(f"\n{len(cases)} site writes refused without a CSRF token")
+
+
+def _refused_post(app, client, path, data) -> int:
+    before = stored_rows(app)
+    status = client.post(path, data=data).status_code
+    assert stored_rows(app) == before, path
+    return status
+
+
+def test_ids_named_in_a_form_are_checked_too(app, world, clients):
+    """Ids a form carries (not the URL) point at another's or an unpublished object: refused, nothing stored."""
+    ids = world["ids"]
+    own_need, own_result = ids["km", "home", "need", "published"], ids["km", "home", "result", "published"]
+    cases = [
+        ("institute", "/matching/answer", {"need_id": ids["km", "stranger", "need", "published"],
+                                           "result_id": ids["km", "stranger", "result", "published"], "pitch": "冒用"}),
+        ("institute", "/matching/answer", {"need_id": ids["km", "stranger", "need", "published"],
+                                           "result_id": ids["km", "home", "result", "pending"], "pitch": "未发布"}),
+        ("broker", "/matching/propose", {"need_id": ids["km", "stranger", "need", "draft"],
+                                         "result_id": own_result, "pitch": "草稿"}),
+        ("broker", "/matching/propose", {"need_id": own_need, "result_id": ids["cd", "home", "result", "pending"],
+                                         "pitch": "待审"}),
+        ("broker", "/matching/propose", {"need_id": own_need, "result_id": 2**31 - 1, "pitch": "不存在"}),
+        ("official", f"/stats/events/{ids['km', 'home', 'event']}/needs",
+         {"need_ids": f"{ids['km', 'stranger', 'need', 'draft']}"}),
+        ("official", f"/stats/events/{ids['km', 'home', 'event']}/needs",
+         {"need_ids": f"{ids['cd', 'home', 'need', 'pending']}"}),
+    ]
+    for who, path, data in cases:
+        assert _refused_post(app, clients[who], path, data) in (302, 400, 403, 404), (who, path, data)
+
+
+# Party-level exports: an official's own region only, admins everywhere; nobody else, whatever the route says.
+EXPORT_RULES = {"530100": {"official", "admin"}, "510100": {"admin"}, "": {"admin"}}
+
+
+@pytest.mark.parametrize("key", ("top_sellers", "top_buyers", "top_brokers"))
+def test_party_level_exports_by_role_and_region(clients, key):
+    for code, allowed in EXPORT_RULES.items():
+        for who in WHO:
+            query = f"?region={code}" if code else "?region="
+            status = clients[who].get(f"/stats/export/{key}.csv{query}").status_code
+            assert status == (200 if who in allowed else 403), (who, code, status)
+            COUNTS["checked requests"] += 1
