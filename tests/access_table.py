@@ -85,7 +85,7 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "inbox.show": {"own": ALL},
     "contracts.detail": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
     "contracts.edit": {"own": {"institute"}},
-    "contracts.action": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    "contracts.action": {"own": {"institute", "official"}, "other_org": {"official"}},  # the buyer only reads
     "contracts.upload": {"own": {"institute"}},
     "contracts.remove_attachment": {"own": {"institute"}},
     "contracts.download": {"own": {"institute", "enterprise"}},
@@ -110,10 +110,11 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "api.need_matches": {"own": {"enterprise"} | SUGGESTERS, "other_org": SUGGESTERS, "other_region": SUGGESTERS},
     "api.contract": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
     "api.update_contract": {"own": {"institute"}},
-    "api.contract_action": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    "api.contract_action": {"own": {"institute", "official"}, "other_org": {"official"}},
 }
 # Views that answer a refused write with a message and a redirect back (the service refuses it)
-REDIRECT_REFUSALS = {"contracts.upload", "contracts.remove_attachment", "matching.act", "matching.open_contract"}
+REDIRECT_REFUSALS = {"contracts.action", "contracts.upload", "contracts.remove_attachment", "matching.act",
+                     "matching.open_contract"}
 CONTRACT_FORM = {"contract_type": "技术转让", "title": "改过的合同", "tech_field": "生物医药和医疗器械",
                  "buyer_name": "某制药公司", "buyer_type": "企业", "buyer_region": "530300", "signed_on": "2026-03-02",
                  "contract_amount": "3501000.50"}

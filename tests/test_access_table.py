@@ -5,7 +5,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from marketplace.permissions import can_edit_listing, can_view_contract, can_view_listing, can_view_match, has
+from marketplace.permissions import (
+    can_edit_listing, can_see_suggestions, can_view_contract, can_view_listing, can_view_match, has,
+)
 from models import (
     BrokerProfile, Contract, ContractAttachment, Match, MatchEvent, Message, TechNeed, TechResult, User, db,
 )
@@ -177,6 +179,8 @@ def _visible(kind, user, obj) -> bool:
         return can_view_contract(user, obj)
     if kind == "certificate":
         return can_view_contract(user, obj) and obj.status == "registered"
+    if kind == "suggestions":
+        return can_view_listing(user, obj) and can_see_suggestions(user, obj)
     if kind == "attachment":
         return can_view_contract(user, obj.contract)
     if kind == "match":
@@ -198,6 +202,9 @@ GUESSED = [
     ("/stats/events/{}", MatchEvent, "event", False), ("/brokers/{}", BrokerProfile, "profile", False),
     ("/api/v1/results/{}", TechResult, "result", True), ("/api/v1/needs/{}", TechNeed, "need", True),
     ("/api/v1/contracts/{}", Contract, "contract", True),
+    ("/matching/needs/{}/suggestions", TechNeed, "suggestions", False),
+    ("/matching/results/{}/suggestions", TechResult, "suggestions", False),
+    ("/api/v1/needs/{}/matches", TechNeed, "suggestions", True),
 ]
 STRANGERS = (("cd", "home", "institute"), ("km", "stranger", "enterprise"), ("cd", "stranger", "official"))
 
