@@ -219,9 +219,10 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
     inst, ent = people["institute"], people["enterprise"]
     mine = objects[region, pair] = {"org": inst_org, ("org", "enterprise"): ent_org}
     for state in (ListingStatus.DRAFT, ListingStatus.PENDING, ListingStatus.PUBLISHED):
-        mine["result", state] = make_result(inst_org, inst, state, region_code=code)
-        mine["need", state] = make_need(ent_org, ent, state, region_code=code)
-    mine["need", "bounty"] = make_need(ent_org, ent, ListingStatus.PUBLISHED, region_code=code, is_bounty=True)
+        mine["result", state] = make_result(inst_org, inst, state, region_code=code, title=f"{region}{pair}{state}成果")
+        mine["need", state] = make_need(ent_org, ent, state, region_code=code, title=f"{region}{pair}{state}需求")
+    mine["need", "bounty"] = make_need(ent_org, ent, ListingStatus.PUBLISHED, region_code=code, is_bounty=True,
+                                       title=f"{region}{pair}bounty需求")
     mine["result", "bounty"] = mine["result", "published"]
     mine["application"] = listings.apply_to_bounty(mine["need", "bounty"], inst, "我们有基础。")
     # contracts: seller the institute, buyer the enterprise

@@ -302,10 +302,11 @@ def test_contract_forms_ignore_extra_fields(app, world, clients):
         assert (contract.seller_org_id, contract.created_by_id) == (actor.organisation_id, actor.id)
         assert contract.broker_id is None and contract.registration_no is None and contract.buyer_org_id is None
         contract_id = contract.id
-    assert client.post(f"/contracts/{contract_id}/edit", data={**form, **extra, "title": "改过"}).status_code == 302
+    assert client.post(f"/contracts/{contract_id}/edit", data={**form, **extra, "title": "额外字段合同改"}).status_code == 302
     with app.app_context():
         contract = db.session.get(Contract, contract_id)
-        assert (contract.title, contract.status, contract.seller_org_id) == ("改过", "draft", actor.organisation_id)
+        assert (contract.title, contract.status, contract.seller_org_id) == ("额外字段合同改", "draft",
+                                                                            actor.organisation_id)
         assert contract.broker_id is None and contract.registration_no is None and contract.buyer_org_id is None
 
 
@@ -381,7 +382,7 @@ def test_api_bodies_refuse_extra_fields(app, world, method, path, role):
     if method == "PATCH":
         state = "draft"
         key = {"results": "result", "needs": "need", "contracts": "contract"}[kind]
-        path, body = path.format(world["ids"]["km", "home", key, state]), {"title": "不该改的标题"}
+        path, body = path.format(world["ids"]["km", "home", key, state]), {"title": f"接口改过的{key}"}
     client, headers = app.test_client(), bearer(world["tokens"]["km", "home", role])
     extra = hostile(world) if kind == "contracts" else _without(hostile(world), "region_code")  # a listing's is real
     for field, value in extra.items():
@@ -470,3 +471,39 @@ def test_party_level_exports_by_role_and_region(clients, key):
             status = clients[who].get(f"/stats/export/{key}.csv{query}").status_code
             assert status == (200 if who in allowed else 403), (who, code, status)
             COUNTS["checked requests"] += 1
+
+
+LIST_PAGES = ("/results", "/needs", "/my", "/review", "/contracts/", "/matching/board", "/matching/mine", "/inbox/",
+              "/stats/events", "/api/v1/results", "/api/v1/needs", "/api/v1/contracts", "/api/v1/search?q=成果",
+              "/api/v1/search?q=需求&kind=need", "/api/v1/search?q=合同")
+
+
+def test_lists_name_only_what_the_reader_may_open(app, world, clients):
+    """Titles of listings and contracts a role may not open never appear on a list page or in a list call."""
+    hidden = {}
+    with app.app_context():
+        objects = (list(db.session.scalars(select(TechResult))) + list(db.session.scalars(select(TechNeed)))
+                   + list(db.session.scalars(select(Contract))))
+        for who in WHO:
+            user = db.session.get(User, world["actors"][who]) if who != ANONYMOUS else None
+            reader = user if user is not None else _anonymous()
+            hidden[who] = {o.title for o in objects if not (
+                can_view_contract(reader, o) if isinstance(o, Contract) else can_view_listing(reader, o))}
+    leaks = []
+    for who in WHO:
+        for page in LIST_PAGES:
+            if page.startswith("/api/"):
+                headers = bearer(world["tokens"]["km", "home", who]) if who != ANONYMOUS else {}
+                text = clients[ANONYMOUS].get(page, headers=headers).get_data(as_text=True)
+            else:
+                text = clients[who].get(page).get_data(as_text=True)
+            leaks += [(who, page, title) for title in hidden[who] if title in text]
+            COUNTS["list pages read"] += 1
+    assert leaks == []
+    assert hidden[ANONYMOUS] and hidden["institute"]
+
+
+def _anonymous():
+    from flask_login import AnonymousUserMixin
+
+    return AnonymousUserMixin()
