@@ -470,7 +470,14 @@ def test_party_level_exports_by_role_and_region(clients, key):
             query = f"?region={code}" if code else "?region="
             status = clients[who].get(f"/stats/export/{key}.csv{query}").status_code
             assert status == (200 if who in allowed else 403), (who, code, status)
-            COUNTS["checked requests"] += 1
+
+
+def test_the_dashboard_by_role_and_region(clients):
+    for code, allowed in EXPORT_RULES.items():
+        for who in WHO:
+            response = clients[who].get(f"/stats/dashboard?region={code}")
+            expected = 302 if who == ANONYMOUS else 200 if who in allowed else 403
+            assert response.status_code == expected, (who, code, response.status_code)
 
 
 LIST_PAGES = ("/results", "/needs", "/my", "/review", "/contracts/", "/matching/board", "/matching/mine", "/inbox/",
@@ -484,12 +491,13 @@ def test_lists_name_only_what_the_reader_may_open(app, world, clients):
     with app.app_context():
         objects = (list(db.session.scalars(select(TechResult))) + list(db.session.scalars(select(TechNeed)))
                    + list(db.session.scalars(select(Contract))))
+        everything = {o.title for o in objects}
         for who in WHO:
             user = db.session.get(User, world["actors"][who]) if who != ANONYMOUS else None
             reader = user if user is not None else _anonymous()
             hidden[who] = {o.title for o in objects if not (
                 can_view_contract(reader, o) if isinstance(o, Contract) else can_view_listing(reader, o))}
-    leaks = []
+    leaks, shown = [], set()
     for who in WHO:
         for page in LIST_PAGES:
             if page.startswith("/api/"):
@@ -498,8 +506,9 @@ def test_lists_name_only_what_the_reader_may_open(app, world, clients):
             else:
                 text = clients[who].get(page).get_data(as_text=True)
             leaks += [(who, page, title) for title in hidden[who] if title in text]
-            COUNTS["list pages read"] += 1
+            shown |= {title for title in everything - hidden[who] if title in text}
     assert leaks == []
+    assert {"kmhomepublished成果", "cdstrangerpublished需求", "kmhome已登记合同"} <= shown  # the lists are not empty
     assert hidden[ANONYMOUS] and hidden["institute"]
 
 
