@@ -236,6 +236,7 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
     contracts.transition(registered, "register", broker_of_region)
     mine["contract", "registered"] = registered
     mine["match"] = matching.propose(people["broker"], mine["need", "published"], mine["result", "published"], "推荐")
+    matching.set_notes(mine["match"], people["broker"], f"{region}{pair}私密备注")
     mine["event"] = events.create_event(people["official"], {"name": f"{region}{pair}对接会", "region_code": code,
                                                              "held_on": date(2026, 5, 1)})
     mine["profile"] = save_profile(people["broker"], "junior", "", [], [], "简介", True)

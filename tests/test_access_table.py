@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.permissions import (
-    can_edit_listing, can_see_suggestions, can_view_contract, can_view_listing, can_view_match, has,
+    can_edit_listing, can_read_notes, can_see_suggestions, can_view_contract, can_view_listing, can_view_match, has,
 )
 from models import (
     BrokerProfile, Contract, ContractAttachment, Match, MatchEvent, Message, TechNeed, TechResult, User, db,
@@ -330,10 +330,10 @@ def test_match_forms_ignore_extra_fields(app, world, clients):
         assert match.need_id == stranger_need and match.broker_id is None
         assert match.created_by_id == world["actors"]["institute"] and match.status != "signed"
     own = ids["km", "home", "match"]
-    assert clients["broker"].post(f"/matching/{own}/notes", data={**extra, "notes": "备注"}).status_code == 302
+    assert clients["broker"].post(f"/matching/{own}/notes", data={**extra, "notes": "额外字段私密备注"}).status_code == 302
     with app.app_context():
         match = db.session.get(Match, own)
-        assert match.broker_notes == "备注" and match.broker_id == world["actors"]["broker"]
+        assert match.broker_notes == "额外字段私密备注" and match.broker_id == world["actors"]["broker"]
         assert match.status == "proposed"
 
 
@@ -497,9 +497,12 @@ def test_lists_name_only_what_the_reader_may_open(app, world, clients):
             reader = user if user is not None else _anonymous()
             hidden[who] = {o.title for o in objects if not (
                 can_view_contract(reader, o) if isinstance(o, Contract) else can_view_listing(reader, o))}
+    need, result = world["ids"]["km", "home", "need", "published"], world["ids"]["km", "home", "result", "published"]
+    pages = LIST_PAGES + (f"/api/v1/needs/{need}/matches", f"/matching/needs/{need}/suggestions",
+                          f"/matching/results/{result}/suggestions", f"/needs/{need}", f"/results/{result}")
     leaks, shown = [], set()
     for who in WHO:
-        for page in LIST_PAGES:
+        for page in pages:
             if page.startswith("/api/"):
                 headers = bearer(world["tokens"]["km", "home", who]) if who != ANONYMOUS else {}
                 text = clients[ANONYMOUS].get(page, headers=headers).get_data(as_text=True)
@@ -516,3 +519,20 @@ def _anonymous():
     from flask_login import AnonymousUserMixin
 
     return AnonymousUserMixin()
+
+
+def test_broker_notes_show_to_that_broker_only(app, world, clients):
+    """Whoever may open a match, its private notes show only to its own broker."""
+    with app.app_context():
+        cases = []
+        for region, pair in (("km", "home"), ("km", "stranger"), ("cd", "home")):
+            match = db.session.get(Match, world["ids"][region, pair, "match"])
+            for who in ROLES:
+                user = db.session.get(User, world["actors"][who])
+                cases.append((who, match.id, match.broker_notes, can_view_match(user, match),
+                              can_read_notes(user, match)))
+    for who, match_id, notes, sees, reads in cases:
+        response = clients[who].get(f"/matching/{match_id}")
+        assert response.status_code == (200 if sees else 404)
+        assert (notes in response.get_data(as_text=True)) == reads, (who, match_id)
+    assert sum(reads for *_rest, reads in cases) == 1 and sum(sees for *_rest, sees, _r in cases) > 5
