@@ -352,13 +352,19 @@ def test_sign_up_and_admin_forms_ignore_extra_fields(app, world, clients):
                 password="Tech-market-2026", confirm="Tech-market-2026", org_mode="new",
                 org_name="昆明额外字段有限公司", org_type="企业", region_code="530100", credit_code="")
     assert app.test_client().post("/auth/register", data={**extra, **form}).status_code == 302
-    refused = app.test_client().post("/auth/register", data={**form, "username": "extra_02", "role": "admin"})
-    assert refused.status_code == 200
+    for number, role in enumerate(("admin", "official", "broker")):
+        data = {**form, "username": f"extra_role_{number}", "role": role, "org_name": f"额外字段单位{number}"}
+        assert app.test_client().post("/auth/register", data=data).status_code == 200
+    joining = {**form, **extra, "username": "extra_02", "org_mode": "join", "join_org_name": "kmhome企业"}
+    assert app.test_client().post("/auth/register", data=joining).status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "extra_01"))
         assert user.role == "enterprise" and user.organisation.name == "昆明额外字段有限公司"
         assert user.session_version == 1 and user.id != 1
-        assert db.session.scalar(select(User).where(User.username == "extra_02")) is None
+        assert db.session.scalar(select(User).where(User.username.like("extra_role_%"))) is None
+        joined = db.session.scalar(select(User).where(User.username == "extra_02"))
+        assert joined.awaiting_approval and not joined.is_active_account
+        assert joined.organisation.name == "kmhome企业" and joined.role == "enterprise"
     account = dict(form, username="extra_03", role="broker", org_mode="join", join_org_name="kmhome转移中心",
                    org_name="", org_type="", region_code="", password="Broker-market-2026",
                    confirm="Broker-market-2026")
@@ -455,8 +461,10 @@ def test_ids_named_in_a_form_are_checked_too(app, world, clients):
         ("official", f"/stats/events/{ids['km', 'home', 'event']}/needs",
          {"need_ids": f"{ids['cd', 'home', 'need', 'pending']}"}),
     ]
-    for who, path, data in cases:
-        assert _refused_post(app, clients[who], path, data) in (302, 400, 403, 404), (who, path, data)
+    elsewhere = {"name": "外地活动", "region_code": "510100", "held_on": "2026-06-01", "venue": "成都"}
+    cases.append(("official", "/stats/events/new", elsewhere))
+    for who, path, data in cases:  # refused with a message, the form shown again, or an error: nothing stored
+        assert _refused_post(app, clients[who], path, data) in (200, 302, 400, 403, 404), (who, path, data)
 
 
 # Party-level exports: an official's own region only, admins everywhere; nobody else, whatever the route says.
