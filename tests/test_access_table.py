@@ -115,6 +115,8 @@ def problem(endpoint, response, outcome) -> str | None:
 def test_every_endpoint_is_in_the_table(app):
     for endpoint, _method, _rule, arguments in table.rows(app):
         assert endpoint in table.ROUTES, endpoint
+        unknown = [a for a in arguments if a not in table.ARG_KINDS and a not in table.FIXED_ARGS and a != "listing_id"]
+        assert unknown == [], f"{endpoint}: URL arguments the table cannot fill"
         if table.relations_for(arguments) != ("none",):
             assert endpoint in table.OBJECT_RULES, f"{endpoint}: no object rule in tests/access_table.py"
     takes_ids = {e for e, _m, _r, args in table.rows(app) if table.relations_for(args) != ("none",)}
@@ -167,7 +169,7 @@ def test_the_table(app, world, clients):
     assert failures == [], "\n".join(failures[:80])
 
 
-# Ids guessed one by one by a stranger: an institute of another organisation and region.
+# Ids guessed one by one by strangers: users of another organisation or region, of several roles.
 
 def _visible(kind, user, obj) -> bool:
     """What the permission functions let `user` open, per guessed page."""
@@ -206,7 +208,8 @@ GUESSED = [
     ("/matching/results/{}/suggestions", TechResult, "suggestions", False),
     ("/api/v1/needs/{}/matches", TechNeed, "suggestions", True),
 ]
-STRANGERS = (("cd", "home", "institute"), ("km", "stranger", "enterprise"), ("cd", "stranger", "official"))
+STRANGERS = (("cd", "home", "institute"), ("km", "stranger", "enterprise"), ("cd", "stranger", "official"),
+             ("cd", "stranger", "broker"))
 
 
 @pytest.mark.parametrize("stranger", STRANGERS, ids="_".join)
