@@ -164,7 +164,7 @@ def test_the_table(app, world, clients):
         found = problem(endpoint, send(clients, world, endpoint, method, path, who), outcome)
         if found:
             failures.append(f"{who} {method} {path} ({endpoint}, {relation}, {outcome}): {found}")
-    assert stored_rows(app) == before, "a refused write changed stored rows"
+    assert stored_rows(app) == before, "a refused write changed stored rows:\n" + "\n".join(failures[:40])
     print(f"\naccess table: {len(table.rows(app))} endpoint×method rows, {len(planned)} cells, {dict(COUNTS)}")
     assert failures == [], "\n".join(failures[:80])
 
