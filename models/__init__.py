@@ -23,7 +23,7 @@ from models.event import EventDeal, EventNeed, MatchEvent  # noqa: E402
 from models.match import BrokerProfile, Match, MatchStatus, MatchStep, Message  # noqa: E402
 
 __all__ = [
-    "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken", "UserSession", "UserSession",
+    "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken", "UserSession",
     "TechResult", "TechNeed", "ListingEvent", "ListingStatus", "STATUS_LABELS", "BountyApplication",
     "ApplicationStatus", "APPLICATION_LABELS", "SearchChange", "SecurityLogEntry", "Contract", "ContractEvent",
     "ContractAttachment", "ContractImport", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
