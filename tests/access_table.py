@@ -8,6 +8,8 @@ organisation, same region) and for a Chengdu pair (another region).
 import io
 from datetime import date
 
+from sqlalchemy import func, select
+
 from marketplace.api.tokens import create_token
 from marketplace.brokers.services import save_profile
 from marketplace.contracts import services as contracts
@@ -168,7 +170,7 @@ def role_allowed(endpoint: str, who: str) -> bool:
 
 
 def rows(app):
-    """(endpoint, method, argument names) for every rule of the app, HEAD and OPTIONS aside."""
+    """(endpoint, method, rule, its URL arguments) for every rule of the app, HEAD and OPTIONS aside."""
     found = []
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -223,7 +225,6 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
         mine["need", state] = make_need(ent_org, ent, state, region_code=code, title=f"{region}{pair}{state}需求")
     mine["need", "bounty"] = make_need(ent_org, ent, ListingStatus.PUBLISHED, region_code=code, is_bounty=True,
                                        title=f"{region}{pair}bounty需求")
-    mine["result", "bounty"] = mine["result", "published"]
     mine["application"] = listings.apply_to_bounty(mine["need", "bounty"], inst, "我们有基础。")
     # contracts: seller the institute, buyer the enterprise
     mine["contract", "draft"] = draft(inst_org, ent_org, inst, title=f"{region}{pair}草稿合同")
@@ -260,7 +261,7 @@ def build_world(app) -> dict:
             for role, user in people.items():
                 tokens[region, pair, role] = create_token(user, "测试")
                 token_ids[region, pair, role] = db.session.scalar(
-                    db.select(db.func.max(ApiToken.id)).where(ApiToken.user_id == user.id))
+                    select(func.max(ApiToken.id)).where(ApiToken.user_id == user.id))
         db.session.commit()
         ids = {}
         for place, mine in objects.items():
@@ -282,8 +283,7 @@ def object_id(world: dict, endpoint: str, kind: str, relation: str, who: str) ->
     if relation in GUESSES:
         value = GUESSES[relation]
         if value is None:
-            with db.session.no_autoflush:
-                value = (db.session.query(db.func.max(MODELS[kind].id)).scalar() or 0) + 1
+            value = (db.session.scalar(select(func.max(MODELS[kind].id))) or 0) + 1
         return value
     region, pair = RELATIONS[relation]
     role = who if who != ANONYMOUS else "institute"

@@ -3,7 +3,7 @@ import hashlib
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.permissions import (
     can_edit_listing, can_read_notes, can_see_suggestions, can_view_contract, can_view_listing, can_view_match, has,
@@ -24,7 +24,7 @@ COUNTS: Counter = Counter()
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, _migrated_schema):
-    """One world for the module: the table's requests only read it or are refused."""
+    """One world for the module; the write tests add objects and change no state another test reads."""
     from tests.conftest import close_app, fresh_app
 
     app = fresh_app(tmp_path_factory.mktemp("access"), _migrated_schema)
@@ -227,7 +227,7 @@ def test_ids_guessed_one_by_one(app, world, stranger):
         for pattern, model, kind, is_api in GUESSED:
             user = db.session.get(User, user_id)
             should = {obj.id for obj in db.session.scalars(select(model)) if _visible(kind, user, obj)}
-            top = db.session.scalar(select(db.func.max(model.id))) + 3
+            top = db.session.scalar(select(func.max(model.id))) + 3
             plan.append((pattern, kind, is_api, should, top))
     with client.session_transaction() as sess:
         sess["_user_id"] = value
@@ -346,7 +346,7 @@ def test_broker_profile_ignores_extra_fields(app, world, clients):
     with app.app_context():
         profile = db.session.get(BrokerProfile, world["ids"]["km", "home", "profile"])
         assert (profile.level, profile.user_id) == ("senior", world["actors"]["broker"])
-        assert db.session.scalar(select(db.func.count()).select_from(BrokerProfile)) == 4
+        assert db.session.scalar(select(func.count()).select_from(BrokerProfile)) == 4
 
 
 def test_sign_up_and_admin_forms_ignore_extra_fields(app, world, clients):
