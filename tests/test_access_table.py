@@ -547,3 +547,14 @@ def test_broker_notes_show_to_that_broker_only(app, world, clients):
         assert response.status_code == (200 if sees else 404)
         assert (notes in response.get_data(as_text=True)) == reads, (who, match_id)
     assert sum(reads for *_rest, reads in cases) == 1 and sum(sees for *_rest, sees, _r in cases) > 5
+
+
+def test_the_members_page_names_only_one_s_own_organisation(app, world, clients):
+    """Members and applicants of one's own organisation only (admins decide every request, so see them all)."""
+    with app.app_context():
+        people = [(u.username, u.organisation_id) for u in db.session.scalars(select(User))]
+        orgs = {who: db.session.get(User, world["actors"][who]).organisation_id for who in ROLES}
+    for who in set(ROLES) - {"admin"}:
+        text = clients[who].get("/auth/org/members").get_data(as_text=True)
+        named = {name for name, _org in people if f">{name}<" in text or f"@{name}<" in text}
+        assert named and all(org == orgs[who] for name, org in people if name in named), (who, named)
