@@ -1,0 +1,302 @@
+"""The access table: every endpoint × object relation × role, with the world it is checked against.
+
+The role part comes from `permissions.ROUTES`/`PERMISSIONS`; the object part (who may open
+whose object) is stated here per endpoint family. Actors are the Kunming "home" users; the
+world holds the same objects for a second Kunming pair of organisations (another
+organisation, same region) and for a Chengdu pair (another region).
+"""
+import io
+from datetime import date
+
+from sqlalchemy import func, select
+
+from marketplace.api.tokens import create_token
+from marketplace.brokers.services import save_profile
+from marketplace.contracts import services as contracts
+from marketplace.listings import services as listings
+from marketplace.matching import inbox
+from marketplace.matching import services as matching
+from marketplace.permissions import LOGGED_IN, PERMISSIONS, PUBLIC, ROUTES
+from marketplace.stats import events
+from models import (
+    ApiToken, BountyApplication, BrokerProfile, Contract, ContractAttachment, ListingStatus, Match, MatchEvent,
+    Message, TechNeed, TechResult, User, db,
+)
+from models.user import ROLES
+from tests.contract_helpers import draft
+from tests.factories import make_need, make_org, make_result, make_user
+
+ANONYMOUS = "anonymous"
+WHO = (ANONYMOUS,) + ROLES
+REGIONS = {"km": "530100", "cd": "510100"}
+PAIRS = ("home", "stranger")
+# relation → (region, pair) of the object; the actors are the ("km", "home") users
+RELATIONS = {"own": ("km", "home"), "other_org": ("km", "stranger"), "other_region": ("cd", "home")}
+GUESSES = {"missing": None, "zero": 0, "huge": 2**31 - 1}
+PDF = b"%PDF-1.4\n% access table\n"
+
+# URL argument → the kind of object it names (listing ids depend on the endpoint)
+ARG_KINDS = {
+    "contract_id": "contract", "attachment_id": "attachment", "match_id": "match", "message_id": "message",
+    "event_id": "event", "profile_id": "profile", "token_id": "token", "user_id": "user",
+    "application_id": "application", "result_id": "result", "need_id": "need",
+}
+MODELS = {
+    "result": TechResult, "need": TechNeed, "contract": Contract, "attachment": ContractAttachment, "match": Match,
+    "message": Message, "event": MatchEvent, "profile": BrokerProfile, "token": ApiToken, "user": User,
+    "application": BountyApplication,
+}
+FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
+              "filename": "css/site.css"}
+# the first id of a two-id route (a child must belong to it)
+PARENTS = {"contract", "need"}
+# kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
+PERSONAL = {"message", "token", "user"}
+
+ALL = set(ROLES)
+OFFICIALS = {"official", "admin"}
+SUGGESTERS = {"broker", "official", "admin"}
+
+# The object part, per endpoint: relation → the roles (of those the route lets in) that reach the object.
+# Results belong to the institute's organisation, needs to the enterprise's; contracts have the
+# institute as seller and the enterprise as buyer; matches pair both, brokered by the region's broker.
+# Listings are pending (drafts and published ones are covered by the id guessing); contracts are filed.
+OBJECT_RULES: dict[str, dict[str, set]] = {
+    "listings.result_detail": {"own": {"institute", "official", "admin"}, "other_org": OFFICIALS,
+                               "other_region": {"admin"}},
+    "listings.need_detail": {"own": {"enterprise", "official", "admin"}, "other_org": OFFICIALS,
+                             "other_region": {"admin"}},
+    "listings.result_edit": {"own": {"institute"}},
+    "listings.need_edit": {"own": {"enterprise"}},
+    "listings.result_action": {"own": {"institute", "official", "admin"}, "other_org": OFFICIALS,
+                               "other_region": {"admin"}},
+    "listings.need_action": {"own": {"enterprise", "official", "admin"}, "other_org": OFFICIALS,
+                             "other_region": {"admin"}},
+    "listings.apply": {"own": {"institute"}, "other_org": {"institute"}, "other_region": {"institute"}},
+    "listings.select_application": {"own": {"enterprise"}},
+    "listings.withdraw_application": {"own": {"institute"}},
+    # suggestions on a published listing: its organisation, and brokers, officials and admins anywhere
+    "matching.need_suggestions": {"own": {"enterprise"} | SUGGESTERS, "other_org": SUGGESTERS,
+                                  "other_region": SUGGESTERS},
+    "matching.result_suggestions": {"own": {"institute"} | SUGGESTERS, "other_org": SUGGESTERS,
+                                    "other_region": SUGGESTERS},
+    "matching.detail": {"own": ALL, "other_org": OFFICIALS, "other_region": {"admin"}},
+    "matching.act": {"own": {"institute", "enterprise", "broker"}},
+    "matching.save_notes": {"own": {"broker"}},
+    "matching.open_contract": {"own": {"institute", "enterprise", "broker"}},
+    "inbox.show": {"own": ALL},
+    "contracts.detail": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    "contracts.edit": {"own": {"institute"}},
+    "contracts.action": {"own": {"institute", "official"}, "other_org": {"official"}},  # the buyer only reads
+    "contracts.upload": {"own": {"institute"}},
+    "contracts.remove_attachment": {"own": {"institute"}},
+    "contracts.download": {"own": {"institute", "enterprise"}},
+    "contracts.certificate": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    "stats.event_detail": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS},
+                           "other_region": ALL | {ANONYMOUS}},
+    "stats.event_attach_needs": {"own": OFFICIALS, "other_org": OFFICIALS, "other_region": {"admin"}},
+    "stats.event_add_deal": {"own": OFFICIALS, "other_org": OFFICIALS, "other_region": {"admin"}},
+    "brokers.profile": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS}, "other_region": ALL | {ANONYMOUS}},
+    "brokers.contact": {"own": ALL, "other_org": ALL, "other_region": ALL},
+    "auth.revoke_token": {"own": ALL},
+    "auth.decide_member": {"own": {"institute", "admin"}, "other_org": {"admin"}, "other_region": {"admin"}},
+    "admin.set_active": {"own": {"admin"}, "other_org": {"admin"}, "other_region": {"admin"}},
+    "api.result": {"own": {"institute", "official", "admin"}, "other_org": OFFICIALS, "other_region": {"admin"}},
+    "api.need": {"own": {"enterprise", "official", "admin"}, "other_org": OFFICIALS, "other_region": {"admin"}},
+    "api.result_update": {"own": {"institute"}},
+    "api.need_update": {"own": {"enterprise"}},
+    "api.result_action": {"own": {"institute", "official", "admin"}, "other_org": OFFICIALS,
+                          "other_region": {"admin"}},
+    "api.need_action": {"own": {"enterprise", "official", "admin"}, "other_org": OFFICIALS,
+                        "other_region": {"admin"}},
+    "api.need_matches": {"own": {"enterprise"} | SUGGESTERS, "other_org": SUGGESTERS, "other_region": SUGGESTERS},
+    "api.contract": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    "api.update_contract": {"own": {"institute"}},
+    "api.contract_action": {"own": {"institute", "official"}, "other_org": {"official"}},
+}
+# Views that answer a refused write with a message and a redirect back (the service refuses it)
+REDIRECT_REFUSALS = {"contracts.action", "contracts.upload", "contracts.remove_attachment", "matching.act",
+                     "matching.open_contract"}
+CONTRACT_FORM = {"contract_type": "技术转让", "title": "改过的合同", "tech_field": "生物医药和医疗器械",
+                 "buyer_name": "某制药公司", "buyer_type": "企业", "buyer_region": "530300", "signed_on": "2026-03-02",
+                 "contract_amount": "3501000.50"}
+RESULT_FORM = {"title": "改过的成果", "field": "新能源与高效节能", "keywords": "钙钛矿", "region_code": "530100",
+               "summary": "改过的摘要。", "maturity": "中试", "transfer_modes": ["转让"], "price": "350"}
+NEED_FORM = {"title": "改过的需求", "field": "先进制造", "keywords": "检测", "region_code": "530100",
+             "description": "改过的描述。", "cooperation_modes": ["合作开发"], "budget": "80"}
+
+
+def body_for(endpoint: str, world: dict) -> dict:
+    """A well-formed body, so that a refusal comes from the access rules and not from the form."""
+    published_need = world["ids"]["km", "home", "need", "published"]
+    bodies = {
+        "listings.result_edit": RESULT_FORM, "listings.need_edit": NEED_FORM, "api.result_update": {"title": "改"},
+        "api.need_update": {"title": "改"}, "listings.result_action": {"action": "approve"},
+        "listings.need_action": {"action": "approve"}, "api.result_action": {"action": "approve"},
+        "api.need_action": {"action": "approve"}, "listings.apply": {"proposal": "我们能做。"},
+        "contracts.edit": CONTRACT_FORM, "api.update_contract": {"title": "改"},
+        "contracts.action": {"action": "accept"}, "api.contract_action": {"action": "accept"},
+        "contracts.upload": {"document": (io.BytesIO(PDF), "合同.pdf")},
+        "matching.act": {"action": "accept"}, "matching.save_notes": {"notes": "私下的备注"},
+        "matching.open_contract": {"contract_type": "技术开发", "amount_wan": "10", "signed_on": "2026-03-02"},
+        "stats.event_attach_needs": {"need_ids": str(published_need)},
+        "stats.event_add_deal": {"title": "签约项目", "seller_name": "甲", "buyer_name": "乙", "amount_wan": "10"},
+        "brokers.contact": {"subject": "你好", "body": "想请您对接。"},
+    }
+    return dict(bodies.get(endpoint, {}))
+
+
+# Where the endpoint reads a state other than the family default
+STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "contracts.edit": "draft",
+         "contracts.upload": "draft", "contracts.remove_attachment": "draft", "contracts.download": "draft",
+         "contracts.certificate": "registered", "api.update_contract": "draft", "listings.result_edit": "draft",
+         "listings.need_edit": "draft", "api.result_update": "draft", "api.need_update": "draft",
+         "matching.need_suggestions": "published", "matching.result_suggestions": "published",
+         "api.need_matches": "published"}
+
+
+def is_api(endpoint: str) -> bool:
+    return endpoint.startswith("api.")
+
+
+def role_allowed(endpoint: str, who: str) -> bool:
+    """The route's own answer for a role: PUBLIC lets everyone in, LOGGED_IN every role, else the table."""
+    name = ROUTES[endpoint]
+    if name == PUBLIC:
+        return True
+    if who == ANONYMOUS:
+        return False
+    return name == LOGGED_IN or who in PERMISSIONS[name]
+
+
+def rows(app):
+    """(endpoint, method, rule, its URL arguments) for every rule of the app, HEAD and OPTIONS aside."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            in_path = tuple(sorted(arg for arg in rule.arguments if f"{arg}>" in rule.rule))
+            found.append((rule.endpoint, method, rule.rule, in_path))
+    return sorted(set(found))
+
+
+def kind_of(endpoint: str, arg: str) -> str | None:
+    if arg == "listing_id":
+        return "result" if "result" in endpoint else "need"
+    return ARG_KINDS.get(arg)
+
+
+def relations_for(arguments) -> tuple:
+    """'none' for a route without ids; "crossed" (own parent, another region's child) for two ids."""
+    ids = [arg for arg in arguments if arg in ARG_KINDS or arg == "listing_id"]
+    if not ids:
+        return ("none",)
+    return tuple(RELATIONS) + tuple(GUESSES) + (("crossed",) if len(ids) == 2 else ())
+
+
+def expected(endpoint: str, who: str, relation: str) -> str:
+    """'login', 'forbidden', 'ok' or 'refused' (another's or a missing object: 403 or 404)."""
+    if not role_allowed(endpoint, who):
+        return "login" if who == ANONYMOUS else "forbidden"
+    if relation == "none":
+        return "ok"
+    if relation in GUESSES or relation == "crossed":
+        return "refused"
+    return "ok" if who in OBJECT_RULES[endpoint].get(relation, set()) else "refused"
+
+
+# The world
+
+def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) -> None:
+    code = REGIONS[region]
+    inst_org = make_org(f"{region}{pair}研究院", "科研机构", code)
+    ent_org = make_org(f"{region}{pair}企业", "企业", code)
+    bureau = make_org(f"{region}{pair}科技局", "机关", code)
+    people = {"institute": make_user(f"{region}_{pair}_inst", "institute", inst_org),
+              "enterprise": make_user(f"{region}_{pair}_ent", "enterprise", ent_org),
+              "broker": make_user(f"{region}_{pair}_broker", "broker",
+                                  make_org(f"{region}{pair}转移中心", "企业", code)),
+              "official": make_user(f"{region}_{pair}_official", "official", bureau),
+              "admin": make_user(f"{region}_{pair}_admin", "admin")}
+    users[region, pair] = people
+    inst, ent = people["institute"], people["enterprise"]
+    mine = objects[region, pair] = {"org": inst_org, ("org", "enterprise"): ent_org}
+    for state in (ListingStatus.DRAFT, ListingStatus.PENDING, ListingStatus.PUBLISHED):
+        mine["result", state] = make_result(inst_org, inst, state, region_code=code, title=f"{region}{pair}{state}成果")
+        mine["need", state] = make_need(ent_org, ent, state, region_code=code, title=f"{region}{pair}{state}需求")
+    mine["need", "bounty"] = make_need(ent_org, ent, ListingStatus.PUBLISHED, region_code=code, is_bounty=True,
+                                       title=f"{region}{pair}bounty需求")
+    mine["application"] = listings.apply_to_bounty(mine["need", "bounty"], inst, "我们有基础。")
+    # contracts: seller the institute, buyer the enterprise
+    mine["contract", "draft"] = draft(inst_org, ent_org, inst, title=f"{region}{pair}草稿合同")
+    mine["attachment"] = contracts.attach_pdf(mine["contract", "draft"], inst, "合同.pdf", PDF)
+    mine["contract", "filed"] = draft(inst_org, ent_org, inst, title=f"{region}{pair}已报合同")
+    contracts.transition(mine["contract", "filed"], "file", inst)
+    registered = draft(inst_org, ent_org, inst, title=f"{region}{pair}已登记合同")
+    contracts.transition(registered, "file", inst)
+    contracts.transition(registered, "accept", broker_of_region)
+    contracts.transition(registered, "register", broker_of_region)
+    mine["contract", "registered"] = registered
+    mine["match"] = matching.propose(people["broker"], mine["need", "published"], mine["result", "published"], "推荐")
+    matching.set_notes(mine["match"], people["broker"], f"{region}{pair}私密备注")
+    mine["event"] = events.create_event(people["official"], {"name": f"{region}{pair}对接会", "region_code": code,
+                                                             "held_on": date(2026, 5, 1)})
+    mine["profile"] = save_profile(people["broker"], "junior", "", [], [], "简介", True)
+    mine["pending_member"] = make_user(f"{region}_{pair}_newcomer", "institute", inst_org, is_active_account=False,
+                                       awaiting_approval=True)
+    for role, user in people.items():
+        mine["message", role] = inbox.send(user, None, "欢迎", "欢迎使用。")
+
+
+def build_world(app) -> dict:
+    """Every object the table names, committed; returns ids, the actors' ids and their API tokens."""
+    with app.app_context():
+        users, objects, registrars = {}, {}, {}
+        for region, code in REGIONS.items():
+            registrars[region] = make_user(f"{region}_registrar", "official", make_org(f"{region}登记机关", "机关", code))
+        for region in REGIONS:
+            for pair in PAIRS:
+                _pair(region, pair, registrars[region], objects, users)
+        tokens, token_ids = {}, {}
+        for (region, pair), people in users.items():
+            for role, user in people.items():
+                tokens[region, pair, role] = create_token(user, "测试")
+                token_ids[region, pair, role] = db.session.scalar(
+                    select(func.max(ApiToken.id)).where(ApiToken.user_id == user.id))
+        db.session.commit()
+        ids = {}
+        for place, mine in objects.items():
+            for key, obj in mine.items():
+                ids[place + (key if isinstance(key, tuple) else (key,))] = obj.id
+        for (region, pair, role), token_id in token_ids.items():
+            ids[region, pair, "token", role] = token_id
+        for (region, pair), people in users.items():
+            for role, user in people.items():
+                ids[region, pair, "user", role] = user.id
+        return {"ids": ids, "tokens": tokens,
+                "actors": {role: users["km", "home"][role].id for role in ROLES}}
+
+
+def object_id(world: dict, endpoint: str, kind: str, relation: str, who: str) -> int:
+    """The id a request names for `kind` in `relation` to the actor `who`."""
+    if relation == "crossed":
+        relation = "own" if kind in PARENTS else "other_region"
+    if relation in GUESSES:
+        value = GUESSES[relation]
+        if value is None:
+            value = (db.session.scalar(select(func.max(MODELS[kind].id))) or 0) + 1
+        return value
+    region, pair = RELATIONS[relation]
+    role = who if who != ANONYMOUS else "institute"
+    ids = world["ids"]
+    if kind in PERSONAL:
+        if kind == "user":
+            if endpoint == "auth.decide_member":
+                return ids[region, pair, "pending_member"]
+            return ids[region, pair, "user", "enterprise"]
+        return ids[region, pair, kind, role]
+    if kind in ("result", "need", "contract"):
+        state = STATE.get(endpoint, "filed" if kind == "contract" else "pending")
+        if kind == "need" and state == "bounty":
+            return ids[region, pair, "need", "bounty"]
+        return ids[region, pair, kind, state]
+    return ids[region, pair, kind]
