@@ -1,9 +1,12 @@
 """Hostile input on every site form: a clear refusal, nothing stored, no unescaped script, never a 500."""
 from dataclasses import dataclass, field as dc_field
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
 from hypothesis import example, given, strategies as st
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from marketplace.matching import services as matching_services
 from marketplace.stats.events import create_event
@@ -204,17 +207,20 @@ def test_full_width_digits_and_separators_mean_the_plain_amount(app, world, clie
         assert stored.price_fen == fen
 
 
-def test_huge_upload_and_non_pdf_are_refused(app, world, clients):
-    from io import BytesIO
+def _upload(client, url, payload: bytes, filename: str, **kwargs):
+    """Post a file as one multipart body in memory (the client would spool a large one to an unclosed file)."""
+    boundary, body = encode_multipart(MultiDict({"document": FileStorage(BytesIO(payload), filename)}))
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}", **kwargs)
 
+
+def test_huge_upload_and_non_pdf_are_refused(app, world, clients):
     url = f"/contracts/{world['contract']}/attachments"
     tries = [(b"%PDF-" + b"0" * (10 * 1024 * 1024), "big.pdf"), (b"<script>alert(\"x\")</script>", SCRIPT + ".pdf"),
              (b"MZ\x90\x00", "x.exe"), (b"", "empty.pdf"), (b"%PDF-1.4", "\x00\u202efdp.exe")]
     for payload, filename in tries:
         with app.app_context():
             before = table_counts()
-        response = clients["inst"].post(url, data={"document": (BytesIO(payload), filename)},
-                                        content_type="multipart/form-data", follow_redirects=True)
+        response = _upload(clients["inst"], url, payload, filename, follow_redirects=True)
         with app.app_context():
             after = table_counts()
         if filename.startswith("\x00"):  # a real PDF under a hostile name is kept under a cleaned name
@@ -224,8 +230,7 @@ def test_huge_upload_and_non_pdf_are_refused(app, world, clients):
         assert_refused(response, before, after)
         TRIED["form attachment upload"] += 1
     too_big = b"%PDF-" + b"0" * (17 * 1024 * 1024)
-    response = clients["inst"].post(url, data={"document": (BytesIO(too_big), "huge.pdf")},
-                                    content_type="multipart/form-data")
+    response = _upload(clients["inst"], url, too_big, "huge.pdf")
     assert response.status_code == 413 and "过大" in response.get_data(as_text=True)
     TRIED["form attachment upload"] += 1
 
