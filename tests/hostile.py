@@ -60,3 +60,12 @@ def assert_refused(response, before: dict, after: dict, ignore: tuple = ()) -> N
     changed = {name: (before[name], after[name]) for name in before
                if name not in ignore and before[name] != after[name]}
     assert not changed, f"stored: {changed}"
+
+
+def report(prefix: str) -> dict[str, int]:
+    """Print how many hostile inputs each surface of this file received (shown with `pytest -s`)."""
+    tried = {surface: count for surface, count in sorted(TRIED.items()) if surface.startswith(prefix)}
+    print(f"\nhostile inputs tried ({prefix}): {sum(tried.values())}")
+    for surface, count in tried.items():
+        print(f"  {count:5d}  {surface}")
+    return tried

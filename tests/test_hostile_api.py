@@ -13,7 +13,7 @@ from tests import factories as f
 from tests.api_helpers import CONTRACT_BODY, NEED_BODY, RESULT_BODY, auth_for, build_world
 from tests.contract_helpers import draft
 from tests.hostile import (BAD_AMOUNTS, SCRIPT, TEN_MB, TRIED, assert_escaped, assert_refused, bad_amount, bounded,
-                           hostile_text, marked_text, table_counts)
+                           hostile_text, marked_text, report, table_counts)
 
 JSON_VALUES = st.one_of(
     marked_text, bad_amount, st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
@@ -184,3 +184,10 @@ def test_hostile_read_parameters_never_fail(app, client, world, url):
         TRIED[f"read {url}"] += 1
 
     attack()
+
+
+def test_report_inputs_tried():
+    """Runs last in this file: every API write and every read received hostile input."""
+    writes, reads = report("api "), report("read ")
+    if writes or reads:  # the file ran, not this test alone
+        assert len(writes) == 9 and len(reads) == len(READS), (writes, reads)
