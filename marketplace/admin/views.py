@@ -9,6 +9,7 @@ from marketplace.admin.services import (
 )
 from marketplace.auth.forms import EmptyForm
 from marketplace.auth.services import is_awaiting_approval
+from marketplace.form_fields import clean_line
 from marketplace.permissions import permission_required
 from marketplace.regions import region_choices
 from marketplace.security_log import KIND_LABELS, log_query
@@ -59,7 +60,7 @@ def set_active(user_id: int, action: str):
 @permission_required("account.manage")
 def organisations():
     """Organisations with their member counts, paginated."""
-    text = request.args.get("q", "")[:100]
+    text = clean_line(request.args.get("q", ""))[:100]
     page = db.paginate(organisation_query(text), per_page=current_app.config["PER_PAGE"], error_out=False)
     counts = member_counts([org.id for org in page.items])
     return render_template("admin/organisations.html", page=page, counts=counts, q=text)
