@@ -89,6 +89,7 @@ def test_hostile_json_values_are_refused(app, client, world, index):
     @example(key=sorted(body)[0], value="\x00" + SCRIPT)
     @example(key=sorted(body)[0], value="\u202e" + SCRIPT)
     @example(key=sorted(body)[0], value=TEN_MB)
+    @example(key="deductions", value={SCRIPT: SCRIPT})
     def attack(key, value):
         _send(app, client, method, url, headers, label, json={**spoiled, key: value})
 
@@ -136,6 +137,18 @@ def test_malformed_json_and_wrong_content_types_are_refused(app, client, world, 
     attack()
 
 
+def test_json_never_carries_raw_markup(app, client, world):
+    """Stored or echoed, a script in a JSON body is written \\u003c…: the same string once decoded."""
+    created = client.post("/api/v1/results", json={**RESULT_BODY, "title": SCRIPT}, headers=auth_for(world, "inst"))
+    assert created.status_code == 201 and created.json["title"] == SCRIPT
+    assert_escaped(created)
+    assert_escaped(client.get(f"/api/v1/results/{created.json['id']}", headers=auth_for(world, "inst")))
+    refused = client.post("/api/v1/contracts", json={**CONTRACT_BODY, "deductions": {SCRIPT: "1"}},
+                          headers=auth_for(world, "inst"))
+    assert refused.status_code == 422 and f"deductions.{SCRIPT}" in refused.json["error"]["fields"]
+    assert_escaped(refused)
+
+
 def test_huge_json_body_is_413(app, client, world):
     body = {**RESULT_BODY, "summary": "长" * (2 * 1024 * 1024)}
     response = _send(app, client, "post", "/api/v1/results", auth_for(world, "inst"), "POST /results", json=body)
@@ -164,6 +177,8 @@ def test_hostile_read_parameters_never_fail(app, client, world, url):
     @example(params={"q": "'; DROP TABLE tech_results; --"})
     @example(params={"q": "燃" * 10_000})
     @example(params={"page": "1e308", "per_page": "NaN"})
+    @example(params={"page": "9" * 40})
+    @example(params={"page": "-" + "9" * 40})
     @example(params={"price_min": "-0", "price_max": "inf"})
     @example(params={"region": "５３０１００", "from": "0x10"})
     def attack(params):
