@@ -1,5 +1,6 @@
 """Security headers on every response: pages, API, errors and static files alike."""
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 
 # No inline script or style anywhere: every script and stylesheet is a file under static/.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -31,5 +32,14 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class EscapedJSONProvider(DefaultJSONProvider):
+    """JSON with no raw <, > or &: text echoed from input can never be read as markup."""
+
+    def dumps(self, obj, **kwargs) -> str:
+        text = super().dumps(obj, **kwargs)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def register(app: Flask) -> None:
+    app.json = EscapedJSONProvider(app)
     app.after_request(add_security_headers)

@@ -7,13 +7,20 @@ from marketplace.admin.forms import AccountCreateForm, SecurityLogFilterForm, Us
 from marketplace.admin.services import (
     create_account, member_counts, organisation_query, set_account_active, user_query,
 )
+from marketplace.api.pagination import MAX_PAGE
 from marketplace.form_fields import EmptyForm
 from marketplace.auth.services import is_awaiting_approval
+from marketplace.form_fields import clean_line
 from marketplace.permissions import permission_required
 from marketplace.regions import region_choices
 from marketplace.security_log import KIND_LABELS, log_query
 from marketplace.web import committing
 from models import User, db
+
+
+def _page() -> int:
+    """The requested page number, bounded (PostgreSQL's OFFSET is a 64-bit integer)."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
 @bp.route("/")
@@ -24,7 +31,7 @@ def users():
     form = UserFilterForm(formdata=request.args)
     valid = form.validate()
     query = user_query(form.role.data, form.q.data) if valid else user_query()
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("admin/users.html", form=form, page=page, is_awaiting_approval=is_awaiting_approval)
 
 
@@ -59,8 +66,8 @@ def set_active(user_id: int, action: str):
 @permission_required("account.manage")
 def organisations():
     """Organisations with their member counts, paginated."""
-    text = request.args.get("q", "")[:100]
-    page = db.paginate(organisation_query(text), per_page=current_app.config["PER_PAGE"], error_out=False)
+    text = clean_line(request.args.get("q", ""))[:100]
+    page = db.paginate(organisation_query(text), page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
     counts = member_counts([org.id for org in page.items])
     return render_template("admin/organisations.html", page=page, counts=counts, q=text)
 
@@ -72,7 +79,7 @@ def security_log():
     form = SecurityLogFilterForm(formdata=request.args)
     valid = form.validate()
     query = log_query(form.kind.data, form.user.data, form.since.data, form.until.data) if valid else log_query()
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("admin/security_log.html", form=form, page=page, kind_labels=KIND_LABELS)
 
 

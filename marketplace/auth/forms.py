@@ -4,7 +4,7 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from marketplace.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
-from marketplace.form_fields import options
+from marketplace.form_fields import clean_line, options
 from models.user import PUBLISHER_ROLES, ROLE_LABELS
 from models.vocab import ORG_TYPES
 
@@ -17,18 +17,18 @@ ORG_MODES = options({"new": "新建单位", "join": "加入已有单位"})
 
 
 def strip(value):
-    """Trim surrounding whitespace from text input."""
-    return value.strip() if isinstance(value, str) else value
+    """Trim surrounding whitespace and drop control characters (PostgreSQL refuses NUL bytes)."""
+    return clean_line(value)
 
 
 def strip_lower(value):
     """Trim and lower-case (usernames are case-insensitive)."""
-    return value.strip().lower() if isinstance(value, str) else value
+    return clean_line(value).lower() if isinstance(value, str) else value
 
 
 def strip_upper(value):
     """Trim and upper-case (统一社会信用代码 letters are capitals)."""
-    return value.strip().upper() if isinstance(value, str) else value
+    return clean_line(value).upper() if isinstance(value, str) else value
 
 
 def required(message: str):

@@ -45,7 +45,8 @@ class ImportReport:
     seconds: float
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters and invisible format characters (zero-width, bidi overrides), as the listing importer refuses.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
 
 
 def _text(cells, name, limit, problems, line, required=True):
@@ -57,7 +58,7 @@ def _text(cells, name, limit, problems, line, required=True):
     elif len(value) > limit:
         problems.append(f"第 {line} 行：列 {name}：超过 {limit} 字")
     elif _CONTROL.search(value):
-        problems.append(f"第 {line} 行：列 {name}：含有控制字符")
+        problems.append(f"第 {line} 行：列 {name}：含有控制字符或不可见字符")
     return value
 
 

@@ -15,6 +15,7 @@ from marketplace.contracts.deadlines import review_due
 from marketplace.contracts.workflow import (
     EDITABLE, REGISTRAR, SELLER, SELLER_MEMBER, UNDER_REVIEW, WORKFLOW, ContractError,
 )
+from marketplace.form_fields import clean_line
 from marketplace.permissions import has, is_member, is_registrar, is_seller_side, region_scope_prefix
 from marketplace.security_log import record_contract_parties, record_party_changes
 from models import (
@@ -241,7 +242,8 @@ def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> Cont
         with open(path + ".tmp", "wb") as handle:
             handle.write(payload)
         os.replace(path + ".tmp", path)
-    attachment = ContractAttachment(contract_id=contract.id, filename=os.path.basename(filename)[:200] or "contract.pdf",
+    name = clean_line(os.path.basename(filename))[:200] or "contract.pdf"  # no NUL or other control characters
+    attachment = ContractAttachment(contract_id=contract.id, filename=name,
                                     content_type="application/pdf", size_bytes=len(payload), sha256=digest,
                                     uploaded_by_id=actor.id)
     db.session.add(attachment)

@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from marketplace.api.pagination import MAX_PAGE
 from marketplace.matching import inbox, inbox_bp
 from marketplace.permissions import LOGGED_IN, permission_required
 from models import Message, db
@@ -15,8 +16,8 @@ PER_PAGE = 20
 def index():
     """My messages, newest first (optionally unread only)."""
     unread_only = request.args.get("unread") == "1"
-    page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(inbox.inbox_query(current_user, unread_only), page=max(1, page), per_page=PER_PAGE,
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
+    pagination = db.paginate(inbox.inbox_query(current_user, unread_only), page=page, per_page=PER_PAGE,
                              error_out=False)
     return render_template("inbox/index.html", pagination=pagination, unread_only=unread_only, form=FlaskForm())
 
