@@ -5,7 +5,7 @@ import unicodedata
 from collections import Counter
 
 from hypothesis import HealthCheck, settings, strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from models import db
 
@@ -40,9 +40,11 @@ TRIED: Counter = Counter()
 
 def table_counts() -> dict[str, int]:
     """Row count of every table in db.metadata (inside an app context)."""
-    with db.engine.connect() as conn:
-        return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for table in db.metadata.sorted_tables}
+    tables = db.metadata.sorted_tables
+    counts = union_all(*[select(literal(table.name).label("name"), select(func.count()).select_from(table)
+                                .scalar_subquery().label("n")) for table in tables])
+    with db.engine.connect() as conn:  # one round trip: this runs twice per hostile example
+        return {name: n for name, n in conn.execute(counts)}
 
 
 def assert_escaped(response) -> None:
