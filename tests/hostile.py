@@ -31,8 +31,10 @@ marked_text = hostile_text.map(lambda text: text + SCRIPT)
 bad_amount = st.one_of(st.sampled_from(BAD_AMOUNTS), hostile_text.filter(
     lambda t: not re.fullmatch(r"[\d,，]*(\.\d*)?", "".join(c for c in t if unicodedata.category(c) != "Cc").strip())))
 
-# Bounded: each file runs in well under 40 s on SQLite; HOSTILE_EXAMPLES=200 searches deeper.
+# Bounded: each file runs in well under 40 s on SQLite. The suite draws the same examples every run
+# (a CI failure can be reproduced); HOSTILE_EXAMPLES=200 HOSTILE_RANDOM=1 searches deeper and afresh.
 bounded = settings(max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 25)), deadline=None,
+                   derandomize=not os.environ.get("HOSTILE_RANDOM"), database=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 TRIED: Counter = Counter()

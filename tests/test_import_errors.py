@@ -229,3 +229,14 @@ def test_xlsx_float_with_binary_noise_is_refused_not_rounded(ctx, tmp_path):
     with pytest.raises(ImportFailed) as failure:
         import_listings_file(str(path), "result")
     assert failure.value.problems == ["第 2 行：列 price_wan：金额最多保留 6 位小数（单位万元）"]
+
+
+@pytest.mark.parametrize("name", ["\x00测试大学", "测试\u202e大学"])
+def test_an_organisation_name_with_control_characters_is_a_row_error(runner, app, tmp_path, name):
+    # A NUL byte reached the organisation look-up before the row check: a 500-like crash on PostgreSQL.
+    path = write_csv(tmp_path / "r.csv", RESULT_COLUMNS, rows_of(GOOD_RESULT, RESULT_COLUMNS, [{"org_name": name}]))
+    result = runner.invoke(args=["listings", "import", path, "--kind", "result"])
+    assert result.exit_code == 1, result.output
+    assert "第 3 行：列 org_name：" in result.output and "控制字符" in result.output
+    with app.app_context():
+        assert stored_nothing()

@@ -65,7 +65,8 @@ def import_listings(table, kind: str, file_name: str, progress=_silent) -> int:
     if not table.rows:
         raise ImportFailed(["文件中没有数据行（第 1 行为表头）。"])
     rows = [(row.line, *row_dict(table.header, row)) for row in table.rows]
-    names = {cells["org_name"] for _line, cells, _p in rows if cells.get("org_name")}
+    # Only names that can be valid are looked up (a NUL byte is an error on PostgreSQL); the checker refuses the rest.
+    names = {cells["org_name"] for _line, cells, _p in rows if cells.get("org_name", "").isprintable()}
     orgs = _existing_organisations(names)
     checker = RowChecker(kind, _region_codes(), orgs)
     accepted, problems = [], []
