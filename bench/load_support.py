@@ -5,6 +5,7 @@ locust virtualenv, where neither the app nor its dependencies are installed.
 """
 import ipaddress
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -147,3 +148,15 @@ def check_writes(writes: list[dict], stored: dict[str, list[int]]) -> WriteCheck
         check.split += len(ids) - 1
     check.duplicated = sum(len(ids) - 1 for ids in stored.values() if len(ids) > 1)
     return check
+
+
+def process_stats():
+    """(pid, fields of /proc/<pid>/stat after "(comm)": state, ppid, pgrp, …) of every live process (Linux)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                yield int(entry), handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue

@@ -39,7 +39,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from bench import load_report  # noqa: E402
-from bench.load_support import is_loopback, split_bind  # noqa: E402
+from bench.load_support import is_loopback, process_stats, split_bind  # noqa: E402
 
 LOCUSTFILE = os.path.join(ROOT, "bench", "load_locustfile.py")
 REQUIREMENTS = os.path.join(ROOT, "bench", "requirements.txt")
@@ -191,14 +191,7 @@ def run_locust(locust: str, args, base_url: str, workdir: str, run_id: str) -> N
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU seconds used so far by the live processes of a process group (Linux /proc)."""
     ticks, total = os.sysconf("SC_CLK_TCK"), 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
+    for _pid, fields in process_stats():
         if int(fields[2]) == pgid:  # fields after "(comm)": state, ppid, pgrp, …, utime (12), stime (13)
             total += int(fields[11]) + int(fields[12])
     return total / ticks

@@ -132,6 +132,14 @@ def close_app(app, keep_pool: bool = False) -> None:
             db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory, _migrated_schema):
+    """One app and empty database for a whole module whose tests share one world and change no state others read."""
+    app = fresh_app(tmp_path_factory.mktemp("module"), _migrated_schema)
+    yield app
+    close_app(app)
+
+
 # Settings that name a per-test folder: a shared app takes them afresh for each test.
 PER_TEST_PATHS = ("SEARCH_INDEX_DIR", "SEARCH_DICT_FILE", "INSTANCE_PATH")
 _shared_apps: dict = {}

@@ -23,13 +23,9 @@ COUNTS: Counter = Counter()
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, _migrated_schema):
+def app(module_app):
     """One world for the module; the write tests add objects and change no state another test reads."""
-    from tests.conftest import close_app, fresh_app
-
-    app = fresh_app(tmp_path_factory.mktemp("access"), _migrated_schema)
-    yield app
-    close_app(app)
+    return module_app
 
 
 @pytest.fixture(scope="module")

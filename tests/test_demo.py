@@ -22,13 +22,9 @@ def counts():
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, _migrated_schema):
+def app(module_app):
     """One seeded database for the module: these tests only read it (seeding again adds nothing)."""
-    from tests.conftest import close_app, fresh_app
-
-    app = fresh_app(tmp_path_factory.mktemp("demo"), _migrated_schema)
-    yield app
-    close_app(app)
+    return module_app
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 import search_index
-from bench.load_support import scan_server_log
+from bench.load_support import process_stats, scan_server_log
 from models import Contract, ContractEvent, ContractStatus, ListingEvent, ListingStatus, TechResult, db
 from tests.api_helpers import CONTRACT_BODY, RESULT_BODY, build_world
 from tests.browser.test_gunicorn import CONF, ROOT, free_port
@@ -30,24 +30,14 @@ from tests.browser.test_gunicorn import CONF, ROOT, free_port
 THREADS = 4
 ROUNDS = 5  # each round: a result (2 requests) and a contract (3 requests); the last result is withdrawn
 KILLS = 5
+EXTRA_ROUNDS = 10  # at most, per client, should the kills not be done after ROUNDS
 KILL_SPACING = 0.3  # seconds at least between two kills
 TITLE_WORD = "钙钛矿"  # in every result's title: one query finds them all in the index
 
 
 def worker_pids(master: int) -> list[int]:
     """The live child processes of the gunicorn master (its workers), from /proc."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master and fields[0] != "Z":
-            pids.append(int(entry))
-    return pids
+    return [pid for pid, fields in process_stats() if int(fields[1]) == master and fields[0] != "Z"]
 
 
 def serving(pid: int, port: int) -> bool:
@@ -109,8 +99,12 @@ class Client:
                 return stored
 
 
-def run_client(app, client: Client, world: dict, thread_no: int, acked: list) -> None:
-    """Publish ROUNDS results and register ROUNDS contracts, keeping every acknowledged effect."""
+def run_client(app, client: Client, world: dict, thread_no: int, acked: list, kills_done=None, rounds=None) -> None:
+    """Publish ROUNDS results and register ROUNDS contracts, keeping every acknowledged effect.
+
+    While the kills are not all done (`kills_done` not set), up to EXTRA_ROUNDS more rounds keep the workers
+    busy; `rounds[thread_no]` counts the rounds begun.
+    """
     owner, official = world["tokens"]["inst"], world["tokens"]["official_km"]
 
     def current_status(path):
@@ -124,7 +118,11 @@ def run_client(app, client: Client, world: dict, thread_no: int, acked: list) ->
         assert body["status"] == target
         acked.append((path, target))
 
-    for round_no in range(ROUNDS):
+    round_no = -1
+    while (round_no := round_no + 1) < ROUNDS or (
+            kills_done is not None and not kills_done.is_set() and round_no < ROUNDS + EXTRA_ROUNDS):
+        if rounds is not None:
+            rounds[thread_no] = round_no + 1
         title = f"{TITLE_WORD}组件封装技术 F{thread_no}R{round_no}"
 
         def stored_result(title=title):
@@ -180,15 +178,16 @@ def _answers(port: int) -> bool:
 
 
 def kill_workers(proc, port: int, clients: list[Client], stats: dict, threads: list[threading.Thread]) -> list[int]:
-    """SIGKILL a worker amid a request every tenth of the requests from the first tenth on.
+    """SIGKILL a worker amid a request, KILL_SPACING apart, once the first tenth of the requests went out.
 
-    Returns how many client requests were in flight at each kill.
+    Returns how many client requests were in flight at each kill. (Kills timed by request counts
+    sometimes came after the clients had finished; spaced in time they all land mid-run.)
     """
-    step = THREADS * (ROUNDS * 5 + 1) / 10  # the kills are over by the 60 % mark: time left for stragglers
+    first = THREADS * (ROUNDS * 5 + 1) / 10
     in_flight, rng = [], random.Random(12)
     last = 0.0
     while any(t.is_alive() for t in threads) and len(in_flight) < KILLS:
-        due = stats["sent"] >= step * (len(in_flight) + 1)
+        due = stats["sent"] >= first
         busy = [pid for pid in worker_pids(proc.pid) if serving(pid, port)] if due else []
         if busy and time.monotonic() - last >= KILL_SPACING:
             in_flight.append(sum(c.in_flight for c in clients))
@@ -220,15 +219,17 @@ def test_killed_workers_leave_nothing_half_written(app, runner, tmp_path):
 
     def guarded(thread_no):
         try:
-            run_client(app, clients[thread_no], world, thread_no, acked)
+            run_client(app, clients[thread_no], world, thread_no, acked, kills_done, rounds)
         except BaseException as exc:  # noqa: BLE001 — reported by the main thread
             failures.append(exc)
 
     threads = [threading.Thread(target=guarded, args=(n,)) for n in range(THREADS)]
+    kills_done, rounds = threading.Event(), [0] * THREADS
     try:
         for thread in threads:
             thread.start()
         in_flight = kill_workers(proc, port, clients, stats, threads)
+        kills_done.set()
         for thread in threads:
             thread.join(timeout=30)
         assert not any(t.is_alive() for t in threads), "client threads did not finish"
@@ -261,8 +262,8 @@ def test_killed_workers_leave_nothing_half_written(app, runner, tmp_path):
                    if c.status == ContractStatus.REGISTERED)
         assert all(r.published_at for r in results if r.status == ListingStatus.PUBLISHED)
         # Retries duplicated nothing: one contract per key, one result per title, one per round.
-        assert len(contracts) == len({c.idempotency_key for c in contracts}) == THREADS * ROUNDS
-        assert len(results) == len({r.title for r in results}) == THREADS * ROUNDS
+        assert len(contracts) == len({c.idempotency_key for c in contracts}) == sum(rounds)
+        assert len(results) == len({r.title for r in results}) == sum(rounds)
         # Nothing acknowledged is lost: each 2xx step is in its object's history.
         history = {f"/contracts/{cid}": {e.to_status for e in events} for cid, events in contract_events.items()}
         history |= {f"/results/{rid}": {e.to_status for e in events} for rid, events in result_events.items()}
@@ -270,7 +271,7 @@ def test_killed_workers_leave_nothing_half_written(app, runner, tmp_path):
         assert lost == 0
         assert {c.status for c in contracts} == {ContractStatus.REGISTERED}
         published = {r.id for r in results if r.status == ListingStatus.PUBLISHED}
-        assert len(published) == THREADS * (ROUNDS - 1)
+        assert len(published) == sum(rounds) - THREADS  # each client withdraws one
         assert len([r for r in results if r.status == ListingStatus.WITHDRAWN]) == THREADS
         rows_checked = len(contracts) + len(results) + sum(map(len, contract_events.values())) + sum(
             map(len, result_events.values()))
