@@ -52,6 +52,23 @@ def require_chromium(path: str = CHROMIUM, environ=os.environ) -> None:
     pytest.skip(message)
 
 
+def buffered(app):
+    """The app with each response read whole (and its file closed) before the server sends it.
+
+    When the browser drops a connection mid-response (a navigation while a stylesheet is still
+    loading), werkzeug's development server can leave a static file open, which the suite's
+    warnings-as-errors turns into a failure of whichever test is running.
+    """
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wsgi
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs):
         """Keep the test output free of one line per request."""
@@ -93,7 +110,7 @@ def live_server(app):
         factories.make_user(OFFICIAL_USERNAME, role="official", org=org, display_name="省科技厅审核员")
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
