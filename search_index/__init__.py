@@ -39,7 +39,7 @@ from models import ListingStatus, SearchChange, db
 from models.base import utcnow
 from search_index import analysis, dictionary, indexer, outbox, searchers
 from search_index.candidates import SimilarListing, gather
-from search_index.filters import FilterError, ListingFilters, SearchError, parse_filters
+from search_index.filters import AMOUNT_KEYS, FilterError, ListingFilters, SearchError, parse_filters, plain_value
 from search_index.indexer import IndexBusy
 from search_index.listing_query import facet_counts, listing_page, select_listings
 from search_index.outbox import IndexStale
@@ -51,7 +51,7 @@ from search_index.snippets import snippet
 __all__ = [
     "record_change", "init_app", "sync", "sync_counts", "index_dir", "behind", "rebuild", "status", "prune",
     "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "keywords_of", "normalise",
-    "parse_filters", "ListingFilters", "FilterError", "select_listings", "listing_page", "facet_counts",
+    "parse_filters", "plain_value", "AMOUNT_KEYS", "ListingFilters", "FilterError", "select_listings", "listing_page", "facet_counts",
     "MAX_QUERY_CHARS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale",
 ]
 

@@ -58,7 +58,8 @@ class ListingFilters:
         return self
 
 
-def _text(value) -> str:
+def plain_value(value) -> str:
+    """A typed filter value as clean text (control characters become spaces, ends stripped)."""
     # Control characters (NUL in particular, which PostgreSQL rejects) become spaces.
     return str(value).translate(_CONTROL_CHARS).strip() if isinstance(value, (str, int)) else ""
 
@@ -68,7 +69,7 @@ def _amount(value) -> int:
         if not 0 <= value <= MAX_AMOUNT_FEN:
             raise MoneyError("金额超出范围。")
         return value
-    return parse_wan(_text(value))
+    return parse_wan(plain_value(value))
 
 
 def _flag(text: str, label: str) -> bool:
@@ -118,7 +119,7 @@ def parse_filters(kind: str, args, into: ListingFilters | None = None, strict_ke
         found.errors += [f"未知的筛选条件：{key}" for key in args if key not in ALL_KEYS]
     for key in ALL_KEYS:
         value = args.get(key)
-        text = _text(value)
+        text = plain_value(value)
         if not text:
             continue
         try:

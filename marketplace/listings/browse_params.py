@@ -6,16 +6,16 @@ filters themselves are read by search_index.parse_filters, as for the API.
 from dataclasses import dataclass, field as dc_field
 
 import search_index
+from marketplace.api.pagination import MAX_PAGE
 from search_index import ListingFilters
 
 MAX_Q_LENGTH = search_index.MAX_QUERY_CHARS  # the index's own cap
-MAX_PAGE = 10**6
 SORTS = {
     "result": {"relevance": "相关度", "newest": "最新发布", "price_asc": "价格从低到高", "price_desc": "价格从高到低"},
     "need": {"relevance": "相关度", "newest": "最新发布", "budget_asc": "预算从低到高", "budget_desc": "预算从高到低",
              "deadline": "截止日期最近"},
 }
-AMOUNT_PARAMS = {"result": ("price_min", "price_max", "价格"), "need": ("budget_min", "budget_max", "预算")}
+AMOUNT_PARAMS = search_index.AMOUNT_KEYS  # (low, high, label) argument names per kind
 
 
 @dataclass
@@ -33,13 +33,10 @@ class BrowseParams(ListingFilters):
                      or self.amount_min is not None or self.amount_max is not None)
 
 
-_CONTROL_CHARS = dict.fromkeys([*range(32), 127], " ")
-
-
 def _one(args, name: str) -> str:
     # Control characters (NUL in particular, which PostgreSQL rejects) become spaces.
     value = args.get(name, "")
-    return value.translate(_CONTROL_CHARS).strip() if isinstance(value, str) else ""
+    return search_index.plain_value(value) if isinstance(value, str) else ""
 
 
 def _page(args, params) -> int:
