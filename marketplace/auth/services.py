@@ -87,11 +87,6 @@ def password_problem(password: str, username: str = "") -> str | None:
     return None
 
 
-def login_is_throttled(username: str, remote_addr: str) -> bool:
-    """This client failed too often on this account (or on all accounts) and must wait."""
-    return login_wait_seconds(username, remote_addr) > 0
-
-
 def authenticate(username: str, password: str, remote_addr: str) -> User:
     """Check credentials and record the attempt; raise AccountError on refusal."""
     username = username.strip().lower()
