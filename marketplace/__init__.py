@@ -87,13 +87,15 @@ def _configure_edge(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     import search_index
-    from marketplace import database
+    from marketplace import cache, database
     from marketplace.extensions import csrf, login_manager, migrate
     from models import db
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     database.configure_engine(app)
+    cache.install(app)
+    search_index.use_memo(cache.LISTING_FIGURES.get)
     search_index.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -3,10 +3,12 @@ import csv
 import io
 import os
 import re
+from typing import NamedTuple
 
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from marketplace.cache import Cache
 from models import Region, db
 
 SHIPPED_REGIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "regions.csv")
@@ -65,14 +67,51 @@ def load_shipped_regions() -> tuple[int, int]:
         return load_regions(handle.read())
 
 
-def all_regions() -> list[Region]:
-    return db.session.scalars(select(Region).order_by(Region.code)).all()
+class RegionRow(NamedTuple):
+    """A region as plain data (kept between requests; reads like the model)."""
+
+    code: str
+    name: str
+    province_code: str
+    province: str
+
+    @property
+    def is_province(self) -> bool:
+        return self.code == self.province_code
+
+    @property
+    def full_name(self) -> str:
+        return self.name if self.is_province else f"{self.province}{self.name}"
 
 
-def region_choices(include_blank: str | None = None) -> list[SelectChoice]:
-    """Options for a select box, provinces and their cities grouped by code order."""
+_TREE = Cache("regions", ("regions",), max_entries=1)
+
+
+def all_regions() -> list[RegionRow]:
+    """Every region in code order: provinces each followed by their cities (read once per process and change)."""
+    return _TREE.get("all", lambda: [RegionRow(*row) for row in db.session.execute(
+        select(Region.code, Region.name, Region.province_code, Region.province).order_by(Region.code))])
+
+
+def provinces() -> list[RegionRow]:
+    return [region for region in all_regions() if region.is_province]
+
+
+def province_names() -> dict[str, str]:
+    """Province code → name."""
+    return {region.code: region.name for region in provinces()}
+
+
+def region_choices(include_blank: str | None = None, cities_of: str | None = "*") -> list[SelectChoice]:
+    """Options for a select box, provinces and their cities grouped by code order.
+
+    `cities_of` names the one province whose cities are listed ('*': every province's,
+    None: provinces only), for pickers that should not carry every city in every page.
+    """
     choices = [SelectChoice("", include_blank)] if include_blank is not None else []
     for region in all_regions():
-        label = region.name if region.is_province else f"　{region.name}"
-        choices.append(SelectChoice(region.code, label))
+        if region.is_province:
+            choices.append(SelectChoice(region.code, region.name))
+        elif cities_of == "*" or region.province_code == cities_of:
+            choices.append(SelectChoice(region.code, f"　{region.name}"))
     return choices

@@ -21,6 +21,7 @@ from models.contract import (  # noqa: E402
 from models.stats import StatsDaily  # noqa: E402
 from models.event import EventDeal, EventNeed, MatchEvent  # noqa: E402
 from models.match import BrokerProfile, Match, MatchStatus, MatchStep, Message  # noqa: E402
+from models.cache_version import CacheVersion  # noqa: E402
 
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken", "UserSession",
@@ -28,5 +29,5 @@ __all__ = [
     "ApplicationStatus", "APPLICATION_LABELS", "SearchChange", "SecurityLogEntry", "Contract", "ContractEvent",
     "ContractAttachment", "ContractImport", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
     "StatsDaily", "MatchEvent", "EventNeed", "EventDeal",
-    "BrokerProfile", "Match", "MatchStatus", "MatchStep", "Message",
+    "BrokerProfile", "Match", "MatchStatus", "MatchStep", "Message", "CacheVersion",
 ]

@@ -14,7 +14,8 @@ its modules (tests/test_search_boundary.py checks):
   (matching), keywords_of and normalise (the index's own text analysis);
 * published listings in the database, one implementation for every page and API:
   parse_filters → ListingFilters (bad input → `errors`, FilterError), select_listings,
-  listing_page, facet_counts (each facet counted without its own filter);
+  listing_page, facet_counts (each facet counted without its own filter), use_memo (where
+  the app keeps those counts between requests);
 * SearchResults, SimilarListing, SearchError, SearchTimeout, IndexBusy, IndexStale.
 
 Only published listings are indexed: a change to a listing that neither is nor was
@@ -41,7 +42,7 @@ from search_index import analysis, dictionary, indexer, outbox, searchers
 from search_index.candidates import SimilarListing, gather
 from search_index.filters import AMOUNT_KEYS, FilterError, ListingFilters, SearchError, parse_filters, plain_value
 from search_index.indexer import IndexBusy
-from search_index.listing_query import facet_counts, listing_page, select_listings
+from search_index.listing_query import facet_counts, listing_page, select_listings, use_memo
 from search_index.outbox import IndexStale
 from search_index.query import (
     MAX_QUERY_CHARS, MAX_RESULT_WINDOW, SearchResults, SearchTimeout, forget_terms, relevance_ranking, validate,
@@ -51,7 +52,7 @@ from search_index.snippets import snippet
 __all__ = [
     "record_change", "init_app", "sync", "sync_counts", "index_dir", "behind", "rebuild", "status", "prune",
     "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "keywords_of", "normalise",
-    "parse_filters", "plain_value", "AMOUNT_KEYS", "ListingFilters", "FilterError", "select_listings", "listing_page", "facet_counts",
+    "parse_filters", "plain_value", "AMOUNT_KEYS", "ListingFilters", "FilterError", "select_listings", "listing_page", "facet_counts", "use_memo",
     "MAX_QUERY_CHARS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale",
 ]
 
@@ -284,7 +285,8 @@ def _ranking(kind: str, q: str, limit: int):
         if searcher is None:
             return [], [], ""
         table = searchers.facet_table(searcher, path)
-        return relevance_ranking(searcher, table, kind, q, limit)
+        return searchers.remembered(searcher, ("ranking", kind, q, limit),
+                                    lambda: relevance_ranking(searcher, table, kind, q, limit))
 
 
 def similar(listing, kind: str, limit: int = 200) -> list[SimilarListing]:

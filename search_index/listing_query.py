@@ -76,6 +76,39 @@ def select_listings(filters: ListingFilters, sort: str = "newest"):
     return select(model).where(*conditions(filters)).order_by(*order(filters.kind, sort))
 
 
+def use_memo(memo) -> None:
+    """Keep the counts and facets of a filter set with `memo(key, compute)` (the app's cache); default: none.
+
+    The key holds the kind, every filter, the ids a query matched and today's date; the
+    memo must drop a value once any listing, organisation or region was written.
+    """
+    _memo["fn"] = memo
+
+
+_memo = {"fn": lambda _key, compute: compute()}
+
+
+def _figures(filters: ListingFilters, ids: list[int] | None) -> tuple[int, list[int] | None, dict]:
+    """(total, the matched ids passing the filters in rank order or None, facet counts), kept by the memo."""
+    region = filters.region.code if filters.region is not None else None
+    key = (filters.kind, filters.field, region, filters.maturity, filters.mode, filters.amount_min,
+           filters.amount_max, filters.bounty, filters.show_expired, tuple(ids) if ids is not None else None,
+           date.today())
+
+    def compute():
+        model = MODELS[filters.kind]
+        conds = conditions(filters, ids)
+        if ids is not None:
+            passing = set(db.session.scalars(select(model.id).where(*conds)))
+            matching = [i for i in ids if i in passing]
+            total = len(matching)
+        else:
+            matching, total = None, db.session.scalar(select(func.count()).select_from(model).where(*conds))
+        return total, matching, _facet_counts(filters, ids)
+
+    return _memo["fn"](key, compute)
+
+
 def listing_page(filters: ListingFilters, ids: list[int] | None, sort: str, page: int, per_page: int,
                  clamp: bool = False) -> tuple[int, int, list]:
     """(total, page, listings of that page): in rank order for `relevance` with ids, else in `sort` order.
@@ -83,18 +116,16 @@ def listing_page(filters: ListingFilters, ids: list[int] | None, sort: str, page
     With `clamp`, a page past the end shows the last one.
     """
     model = MODELS[filters.kind]
-    conds = conditions(filters, ids)
-    ranked = ids is not None and sort == "relevance"
-    matching = set(db.session.scalars(select(model.id).where(*conds))) if ranked else None
-    total = len(matching) if ranked else db.session.scalar(select(func.count()).select_from(model).where(*conds))
+    total, matching, _facets = _figures(filters, ids)
     if clamp:
         page = min(page, max(1, -(-total // per_page)))
     offset = (page - 1) * per_page
-    if ranked:
-        chosen = [i for i in ids if i in matching][offset:offset + per_page]
+    if matching is not None and sort == "relevance":
+        chosen = matching[offset:offset + per_page]
         rows = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(chosen))).unique()}
         return total, page, [rows[i] for i in chosen if i in rows]
-    stmt = select(model).where(*conds).order_by(*order(filters.kind, sort)).limit(per_page).offset(offset)
+    stmt = (select(model).where(*conditions(filters, ids)).order_by(*order(filters.kind, sort))
+            .limit(per_page).offset(offset))
     return total, page, db.session.scalars(stmt).unique().all()
 
 
@@ -161,6 +192,11 @@ def _sums(groups, filters: ListingFilters, facet: str, value_of) -> dict:
 
 
 def facet_counts(filters: ListingFilters, ids: list[int] | None = None) -> dict[str, list[tuple[str, int]]]:
+    """Counts per facet value (see `_facet_counts`), kept by the memo."""
+    return _figures(filters, ids)[2]
+
+
+def _facet_counts(filters: ListingFilters, ids: list[int] | None) -> dict[str, list[tuple[str, int]]]:
     """Counts per facet value; each facet ignores its own filter, so the alternatives stay visible.
 
     field, maturity and mode in vocabulary order; province and city most frequent first;

@@ -9,6 +9,7 @@ from whoosh.reading import ReaderClosed
 from search_index.schema import unpack_facets
 
 MAX_OPEN = 4  # tests open many index folders in one process; close the oldest
+MAX_ANSWERS = 256  # queries remembered per searcher
 OPEN_RETRIES = 10
 
 _lock = threading.RLock()
@@ -47,6 +48,24 @@ def current(path: str):
         _indexes.pop(old_path, None)
         _close(old)
     return searcher
+
+
+def remembered(searcher, key, compute):
+    """`compute()` for `key` once per searcher: a searcher reads one fixed state of the index.
+
+    A changed index gets a new searcher (`current`), which starts with no answers.
+    Call with `lock()` held; the answer is shared and must not be changed.
+    """
+    answers = getattr(searcher, "_answers", None)
+    if answers is None:
+        answers = searcher._answers = OrderedDict()
+    if key in answers:
+        answers.move_to_end(key)
+        return answers[key]
+    answer = answers[key] = compute()
+    while len(answers) > MAX_ANSWERS:
+        answers.popitem(last=False)
+    return answer
 
 
 def _open(path: str):

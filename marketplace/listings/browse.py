@@ -3,9 +3,9 @@ from flask import render_template, request, url_for
 
 from marketplace.listings import bp
 from marketplace.listings.browse_params import AMOUNT_PARAMS, SORTS, BrowseParams, parse_params
-from marketplace.listings.browse_service import browse, province_names
+from marketplace.listings.browse_service import browse
 from marketplace.money import wan_str
-from marketplace.regions import region_choices
+from marketplace.regions import province_names, region_choices
 
 ENDPOINTS = {"result": "listings.browse_results", "need": "listings.browse_needs"}
 
@@ -45,10 +45,14 @@ def filter_chips(params: BrowseParams) -> list[tuple[str, str]]:
 def _render(kind: str, template: str):
     params = parse_params(kind, request.args)
     result = browse(kind, params)
+    # The region picker lists the provinces, and the cities of the chosen region's province only.
+    cities_of = params.region.province_code if params.region is not None else None
     return render_template(
         template, kind=kind, params=params, page=result, chips=filter_chips(params),
-        clear_url=url_for(ENDPOINTS[kind]), sorts={key: label for key, label in SORTS[kind].items() if key != "relevance" or params.q}, regions=region_choices("全部地区"),
-        provinces=province_names(), amount_names=AMOUNT_PARAMS[kind],
+        clear_url=url_for(ENDPOINTS[kind]),
+        sorts={key: label for key, label in SORTS[kind].items() if key != "relevance" or params.q},
+        regions=region_choices("全部地区", cities_of=cities_of), provinces=province_names(),
+        amount_names=AMOUNT_PARAMS[kind],
         facet_url=lambda **changes: _url(kind, params.raw, **changes),
         sort_url=lambda sort: _url(kind, params.raw, sort=sort),
     )

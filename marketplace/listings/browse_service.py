@@ -6,12 +6,9 @@ search_index's database side, the same the search API uses.
 """
 from dataclasses import dataclass, field as dc_field
 
-from sqlalchemy import select
-
 import search_index
 
 from marketplace.listings.browse_params import BrowseParams
-from models import Region, db
 
 PER_PAGE = 20
 
@@ -84,8 +81,3 @@ def browse(kind: str, params: BrowseParams) -> BrowsePage:
     return BrowsePage(items=items, total=total, page=page, per_page=PER_PAGE,
                       facets=page_facets(kind, search_index.facet_counts(params, ids)), highlights=highlights)
 
-
-def province_names() -> dict[str, str]:
-    """Province code → name, for facet labels."""
-    rows = db.session.execute(select(Region.code, Region.name).where(Region.code == Region.province_code))
-    return dict(rows.all())

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import func, or_, select
 
+from marketplace.cache import Cache
 from models import ApplicationStatus, BountyApplication, ListingStatus, Organisation, TechNeed, TechResult, db
 from models.vocab import TECH_FIELDS
 
@@ -36,8 +37,16 @@ def _count(model, *conds) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*conds))
 
 
+# The figures change only when a listing, organisation or application is written (and at midnight).
+_FIGURES = Cache("home figures", ("listings",), max_entries=2)
+
+
 def home_counts() -> HomeCounts:
     """Published results and needs, open 揭榜挂帅 bounties and organisations."""
+    return _FIGURES.get(("counts", date.today()), _home_counts)
+
+
+def _home_counts() -> HomeCounts:
     return HomeCounts(
         results=_count(TechResult, TechResult.status == ListingStatus.PUBLISHED),
         needs=_count(TechNeed, TechNeed.status == ListingStatus.PUBLISHED),
@@ -69,6 +78,10 @@ def open_bounties(limit: int = HOME_LIST_SIZE) -> list[TechNeed]:
 
 def field_counts() -> list[tuple[str, int, int]]:
     """(field, published results, open published needs) for each of the 11 fields, in order."""
+    return _FIGURES.get(("fields", date.today()), _field_counts)
+
+
+def _field_counts() -> list[tuple[str, int, int]]:
     results = dict(db.session.execute(select(TechResult.field, func.count())
                                       .where(TechResult.status == ListingStatus.PUBLISHED)
                                       .group_by(TechResult.field)).all())

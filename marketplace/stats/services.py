@@ -3,11 +3,17 @@
 A region is None (the whole country), a province (its cities, plus contracts
 registered on the province code itself) or a city. `side` is 'seller' (技术输出,
 the default: where the contract is registered) or 'buyer' (技术吸纳).
+
+The figures are kept per process until a commit writes the cells (or, for the
+tables by party, a contract) they come from (marketplace.cache): what these
+functions return is shared between requests and must be read, never changed.
 """
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select
 
+from marketplace.cache import Cache
+from marketplace.regions import RegionRow, all_regions
 from marketplace.stats.periods import Period, StatsError
 from models import Contract, ContractStatus, Region, User, db
 from models.contract import CONTRACT_TYPES
@@ -56,7 +62,7 @@ class Row:
 class RegionTable:
     """The regions directly under `parent`, with the parent's own total."""
 
-    parent: Region | None
+    parent: RegionRow | None
     period: Period
     side: str
     rows: list[Row] = field(default_factory=list)
@@ -94,25 +100,31 @@ def parent_of(region: Region | None) -> Region | None:
     return db.session.get(Region, region.province_code)
 
 
-def _children_stmt(parent: Region | None, *columns):
-    stmt = select(*columns).order_by(Region.code)
+def children(parent: Region | None) -> list[RegionRow]:
+    """Provinces of the country, or the cities of a province (a city has none), in code order."""
     if parent is None:
-        return stmt.where(Region.code == Region.province_code)
-    return stmt.where(Region.province_code == parent.code, Region.code != parent.code)
-
-
-def children(parent: Region | None) -> list[Region]:
-    """Provinces of the country, or the cities of a province (a city has none)."""
-    if parent is not None and not parent.is_province:
+        return [region for region in all_regions() if region.is_province]
+    if not parent.is_province:
         return []
-    return list(db.session.scalars(_children_stmt(parent, Region)))
+    return [region for region in all_regions() if region.province_code == parent.code and not region.is_province]
 
 
 def child_names(parent: Region | None) -> list[tuple[str, str]]:
-    """(code, name) of the regions directly under `parent` (a light query for the tables)."""
-    if parent is not None and not parent.is_province:
-        return []
-    return [tuple(row) for row in db.session.execute(_children_stmt(parent, Region.code, Region.name))]
+    """(code, name) of the regions directly under `parent`."""
+    return [(region.code, region.name) for region in children(parent)]
+
+
+def _key(region: Region | None) -> str | None:
+    return region.code if region is not None else None
+
+
+def _plain(region: Region | None) -> RegionRow | None:
+    return RegionRow(region.code, region.name, region.province_code, region.province) if region is not None else None
+
+
+# Figures from the daily cells; figures by party from the contracts themselves.
+_CELL_FIGURES = Cache("statistics", ("stats",))
+_PARTY_FIGURES = Cache("statistics by party", ("parties",))
 
 
 def _region_filter(column, region: Region | None):
@@ -151,7 +163,11 @@ def competition_ranks(values: dict[str, int]) -> dict[str, int]:
 def region_table(parent: Region | None, period: Period, side: str = "seller") -> RegionTable:
     """Figures, 同比 and ranks for every region directly under `parent`."""
     side = check_side(side)
-    table = RegionTable(parent, period, side)
+    return _CELL_FIGURES.get(("regions", _key(parent), period, side), lambda: _region_table(parent, period, side))
+
+
+def _region_table(parent: Region | None, period: Period, side: str) -> RegionTable:
+    table = RegionTable(_plain(parent), period, side)
     current = _daily_sums(parent, period, side)
     previous = _daily_sums(parent, period.previous_year(), side)
     for figures in current.values():
@@ -207,6 +223,11 @@ def breakdown(region: Region | None, period: Period, dim: str, side: str = "sell
     """Figures per category of `dim`, every known category listed (zeros included)."""
     if dim not in DIMENSIONS:
         raise StatsError(f"dim 参数应为 {'、'.join(DIMENSIONS)} 之一。", "bad_dim")
+    side = check_side(side)
+    return _CELL_FIGURES.get((dim, _key(region), period, side), lambda: _breakdown(region, period, dim, side))
+
+
+def _breakdown(region: Region | None, period: Period, dim: str, side: str) -> list[tuple[str, Figures]]:
     stmt = (_cells(region, period, side, dim).add_columns(StatsDaily.category, *_cell_sums())
             .group_by(StatsDaily.category))
     result = {name: Figures() for name in DIMENSIONS[dim][1]}
@@ -219,6 +240,11 @@ def breakdown(region: Region | None, period: Period, dim: str, side: str = "sell
 
 def monthly_series(region: Region | None, period: Period, side: str = "seller") -> list[tuple[str, Figures]]:
     """One entry per month of the period ('2025-03'), zeros included."""
+    side = check_side(side)
+    return _CELL_FIGURES.get(("monthly", _key(region), period, side), lambda: _monthly_series(region, period, side))
+
+
+def _monthly_series(region: Region | None, period: Period, side: str) -> list[tuple[str, Figures]]:
     stmt = (_cells(region, period, side, TOTAL_DIM).add_columns(StatsDaily.day, *_cell_sums())
             .group_by(StatsDaily.day))
     months = {f"{y}-{m:02d}": Figures() for y, m in period.months()}
@@ -229,10 +255,20 @@ def monthly_series(region: Region | None, period: Period, side: str = "seller") 
 
 def top_parties(region: Region | None, period: Period, who: str, limit: int = 10) -> list[tuple[str, Figures]]:
     """Top sellers (in the region), buyers (in the region) or brokers (of the region's sellers) by 合同成交额."""
+    top = _PARTY_FIGURES.get((who, _key(region), period, limit), lambda: _top_parties(region, period, who, limit))
+    if who != "broker":
+        return top
+    # Brokers are kept by id (a log-in writes `users`, which must not drop these figures); names are read now.
+    names = dict(db.session.execute(select(User.id, func.coalesce(func.nullif(User.display_name, ""), User.username))
+                                    .where(User.id.in_([broker_id for broker_id, _ in top]))).all())
+    return [(names.get(broker_id, ""), figures) for broker_id, figures in top]
+
+
+def _top_parties(region: Region | None, period: Period, who: str, limit: int) -> list[tuple[object, Figures]]:
     side = "buyer" if who == "buyer" else "seller"
-    if who == "broker":
-        name = func.coalesce(func.nullif(User.display_name, ""), User.username)
-        stmt = select(name, *_sums()).join(User, User.id == Contract.broker_id).group_by(User.id, name)
+    if who == "broker":  # by id; ties in id order
+        name = Contract.broker_id
+        stmt = select(name, *_sums()).where(name.is_not(None)).group_by(name)
     else:
         name = Contract.buyer_name if who == "buyer" else Contract.seller_name
         stmt = select(name, *_sums()).group_by(name)

@@ -1,13 +1,13 @@
 """Statistics pages: the public page, the officials' dashboard and the table exports."""
 from flask import Response, abort, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from marketplace.permissions import can_see_parties, has, permission_required, region_scope_prefix
+from marketplace.regions import RegionRow, all_regions
 from marketplace.stats import bp, exports, report, services
 from marketplace.stats.bulletin import bulletin_text
 from marketplace.stats.periods import KINDS, StatsError, period_from_args
-from models import Region, db
+from models import Region
 
 CHARTS = (("monthly", "line", "月度走势（合同成交额，万元）"), ("type", "bar", "按合同类别（合同成交额，万元）"),
           ("field", "bar", "按技术领域（合同成交额，万元）"), ("regions", "bar", "地区排名（合同成交额，万元）"))
@@ -30,16 +30,18 @@ def _selection():
         return services.find_region(_home_region_code()), period_from_args({}), "seller", exc.message
 
 
-def _region_choices(prefix: str = "") -> list[tuple[Region, bool, list[Region]]]:
-    """(province, selectable, its cities) for the selector, limited to codes starting with `prefix`."""
-    provinces = services.children(None)
-    cities = db.session.scalars(select(Region).where(Region.code != Region.province_code).order_by(Region.code))
-    by_province: dict[str, list[Region]] = {p.code: [] for p in provinces}
-    for city in cities:
-        if city.code.startswith(prefix):
+def _region_choices(region: Region | None, prefix: str = "") -> list[tuple[RegionRow, bool, list[RegionRow]]]:
+    """(province, selectable, its cities listed) for the selector, limited to codes starting with `prefix`.
+
+    Cities are listed for an official's own scope, else for the chosen region's province only.
+    """
+    shown = prefix or (region.province_code if region is not None else None)
+    by_province: dict[str, list[RegionRow]] = {}
+    for city in all_regions():
+        if not city.is_province and shown and city.code.startswith(prefix) and city.code.startswith(shown[:2]):
             by_province.setdefault(city.province_code, []).append(city)
-    return [(p, p.code.startswith(prefix), by_province[p.code]) for p in provinces
-            if p.code.startswith(prefix) or by_province[p.code]]
+    return [(p, p.code.startswith(prefix), by_province.get(p.code, [])) for p in services.children(None)
+            if p.code.startswith(prefix) or by_province.get(p.code)]
 
 
 def _page(template: str, keys):
@@ -54,7 +56,7 @@ def _page(template: str, keys):
     html = render_template(
         template, region=region, period=period, side=side, error=error, tables=tables, charts=charts,
         current=current, previous=previous, yoy=services.yoy, bulletin=bulletin_text(region, period, side),
-        display=report.display, region_choices=_region_choices(prefix), national_choice=prefix == "",
+        display=report.display, region_choices=_region_choices(region, prefix), national_choice=prefix == "",
         kinds=KINDS, side_labels=services.SIDE_LABELS, query=request.args.to_dict())
     return html, (400 if error else 200)
 
