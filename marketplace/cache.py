@@ -107,6 +107,14 @@ def _forget(conn):
     conn.info.pop(_TOUCHED, None)
 
 
+def ensure_tokens() -> None:
+    """Give every group without a token one (`init-db`): until then its figures are not kept."""
+    have = set(db.session.scalars(select(CacheVersion.name)))
+    for name in sorted(set(GROUPS) - have):
+        db.session.add(CacheVersion(name=name, token=secrets.randbits(62)))
+    db.session.flush()
+
+
 def tokens() -> dict[str, int]:
     """Every group's current token, read once per request (before any cached data is read)."""
     if _TOKENS not in g:

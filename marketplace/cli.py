@@ -37,11 +37,13 @@ def secret_key_ensure_command():
 
 def init_db() -> tuple[int, int]:
     """Bring the schema to the newest migration and load the shipped regions; safe to run twice."""
+    from marketplace.cache import ensure_tokens
     from marketplace.migrations import upgrade_schema
     from marketplace.regions import load_shipped_regions
 
     upgrade_schema()
     counts = load_shipped_regions()
+    ensure_tokens()
     db.session.commit()
     return counts
 
