@@ -5,6 +5,7 @@ every step goes through the registration workflow and is kept in its history.
 """
 from flask import jsonify, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from marketplace.api import bp
 from marketplace.api.pagination import paged_json
@@ -98,7 +99,9 @@ def contracts():
     status = request.args.get("status", "").strip() or None
     if status is not None and status not in CONTRACT_STATUS_LABELS:
         raise ApiError(400, "bad_filter", f"未知的合同状态，可用：{', '.join(CONTRACT_STATUS_LABELS)}。")
-    return jsonify(paged_json(services.contracts_select(current_user, status), contract_json))
+    # Each item names its broker: loaded in the page's query, not one query per broker.
+    stmt = services.contracts_select(current_user, status).options(joinedload(Contract.broker))
+    return jsonify(paged_json(stmt, contract_json))
 
 
 @bp.route("/contracts/<int:contract_id>")

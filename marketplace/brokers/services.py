@@ -94,8 +94,6 @@ def track_record(user: User) -> TrackRecord:
 
 def region_names(profile: BrokerProfile) -> list[str]:
     """Display names of the regions a broker serves (unknown codes as they are)."""
-    names = []
-    for code in profile.region_list:
-        region = db.session.get(Region, code)
-        names.append(region.full_name if region is not None else code)
-    return names
+    codes = profile.region_list
+    regions = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))} if codes else {}
+    return [regions[code].full_name if code in regions else code for code in codes]

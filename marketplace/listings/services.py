@@ -3,6 +3,7 @@
 Functions flush but never commit; the caller commits once.
 """
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 import search_index
 from marketplace.listings.workflow import OWNER, REVIEWER, WORKFLOW, WorkflowError, available_actions, next_state
@@ -187,12 +188,15 @@ def actions_for(listing, user) -> list:
 
 
 def return_reasons(listings) -> dict[int, str]:
-    """The latest 退回 reason of each returned listing, by id."""
-    reasons = {}
-    for listing in listings:
-        if listing.status == ListingStatus.RETURNED:
-            returns = [e for e in listing.events if e.action == "return"]
-            reasons[listing.id] = returns[-1].comment if returns else ""
+    """The latest 退回 reason of each returned listing, by id (one query for them all)."""
+    reasons = {listing.id: "" for listing in listings if listing.status == ListingStatus.RETURNED}
+    if not reasons:
+        return reasons
+    column = ListingEvent.result_id if listings[0].kind == "result" else ListingEvent.need_id
+    rows = db.session.execute(select(column, ListingEvent.comment)
+                              .where(column.in_(reasons), ListingEvent.action == "return").order_by(ListingEvent.id))
+    for listing_id, comment in rows:  # oldest first: the latest return wins
+        reasons[listing_id] = comment
     return reasons
 
 
@@ -214,5 +218,5 @@ def applications_received(organisation_id: int) -> list[BountyApplication]:
 def applications_sent(organisation_id: int) -> list[BountyApplication]:
     """揭榜 applications the organisation made, newest first."""
     stmt = (select(BountyApplication).where(BountyApplication.organisation_id == organisation_id)
-            .order_by(BountyApplication.id.desc()))
+            .options(joinedload(BountyApplication.need)).order_by(BountyApplication.id.desc()))
     return db.session.scalars(stmt).all()

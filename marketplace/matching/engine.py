@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 import search_index
-from models import ListingStatus, Region, TechNeed, TechResult, db
+from models import ListingStatus, TechNeed, TechResult, db
 
 DEFAULT_WEIGHTS = {"text": 0.45, "field": 0.15, "region": 0.15, "maturity": 0.10, "price": 0.15}
 TEXT_CANDIDATES = 200
@@ -85,11 +85,6 @@ def _facet_factors(cand, source, kind: str) -> dict:
             "region": region_fit(cand.city, source.region_code), "maturity": maturity, "price": budget_fit}
 
 
-def _region_name(code: str) -> str:
-    region = db.session.get(Region, code)
-    return region.name if region is not None else code
-
-
 def reasons_for(need: TechNeed, result: TechResult, factors: dict, shared_words: list[str]) -> list[str]:
     """Human-readable reasons, strongest first."""
     reasons = []
@@ -97,10 +92,11 @@ def reasons_for(need: TechNeed, result: TechResult, factors: dict, shared_words:
         reasons.append(f"同属{result.field}")
     if shared_words:
         reasons.append("关键词: " + ", ".join(shared_words[:MAX_REASON_WORDS]))
+    region = result.region  # loaded with the result: names the city and its province without a query
     if need.region_code == result.region_code:
-        reasons.append(f"同在{_region_name(result.region_code)}")
+        reasons.append(f"同在{region.name if region else result.region_code}")
     elif need.region_code[:2] == result.region_code[:2]:
-        reasons.append(f"同在{_region_name(result.region_code[:2] + '0000')}")
+        reasons.append(f"同在{region.province if region else result.region_code[:2] + '0000'}")
     if factors["maturity"] >= 0.8:
         reasons.append(f"成熟度（{result.maturity}）符合需求")
     if result.price_fen is not None and need.budget_fen is not None:

@@ -1,13 +1,14 @@
 """Matchmaking event pages: list, create, attach needs and deals, report."""
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from marketplace.permissions import can_manage_event, has, permission_required
 from marketplace.stats import bp, events
 from marketplace.stats.forms import AttachNeedsForm, DealForm, EventForm
 from marketplace.web import committing, flash_errors
 from models import db
-from models.event import MatchEvent
+from models.event import EventDeal, MatchEvent
 
 
 def _managed_event(event_id: int) -> MatchEvent:
@@ -20,7 +21,9 @@ def _managed_event(event_id: int) -> MatchEvent:
 @bp.route("/events")
 def events_list():
     """Public list of matchmaking events with their totals."""
-    items = [(event, events.report_line(event)) for event in events.recent_events()]
+    recent = events.recent_events()
+    totals = events.totals_by_event([event.id for event in recent])
+    items = [(event, events.report_line(event, totals[event.id])) for event in recent]
     return render_template("stats/events.html", items=items,
                            can_create=has(current_user, "event.manage"))
 
@@ -41,10 +44,15 @@ def event_new():
 @bp.route("/events/<int:event_id>")
 def event_detail(event_id):
     """An event's report: needs pushed, projects signed, amount signed."""
-    event = db.get_or_404(MatchEvent, event_id)
+    # The deals' contracts in the same query as the deals (the report names each one's registration number).
+    event = db.session.get(MatchEvent, event_id,
+                           options=[selectinload(MatchEvent.deals).joinedload(EventDeal.contract)])
+    if event is None:
+        abort(404)
     manage = can_manage_event(current_user, event)
-    return render_template("stats/event_detail.html", event=event, report=events.report_line(event),
-                           totals=events.totals(event), manage=manage,
+    totals = events.totals(event)
+    return render_template("stats/event_detail.html", event=event, report=events.report_line(event, totals),
+                           totals=totals, manage=manage,
                            needs_form=AttachNeedsForm() if manage else None, deal_form=DealForm() if manage else None)
 
 
