@@ -133,10 +133,11 @@ class Cache:
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key, compute):
+    def get(self, key, compute, keep=None):
         """The value for `key`, computed by `compute()` unless a current one is kept.
 
         The value must be plain data (no ORM objects: they belong to one session).
+        A computed value is kept unless `keep(value)` says otherwise.
         """
         current = tokens()
         if any(group not in current for group in self.groups):
@@ -148,6 +149,8 @@ class Cache:
                 self._entries.move_to_end(key)
                 return entry[1]
         value = compute()
+        if keep is not None and not keep(value):
+            return value
         with self._lock:
             self._entries[key] = (stamp, value)
             self._entries.move_to_end(key)

@@ -11,7 +11,7 @@ its modules (tests/test_search_boundary.py checks):
 * writing: record_change, init_app, sync, sync_counts, rebuild, status, behind, index_dir,
   prune, add_words;
 * finding: search (the API), ranked_ids and highlight (the browse pages), similar
-  (matching), keywords_of and normalise (the index's own text analysis);
+  (matching), generation (what a kept answer to a query depends on), keywords_of and normalise (the index's own text analysis);
 * published listings in the database, one implementation for every page and API:
   parse_filters → ListingFilters (bad input → `errors`, FilterError), select_listings,
   listing_page, facet_counts (each facet counted without its own filter), use_memo (where
@@ -51,7 +51,7 @@ from search_index.snippets import snippet
 
 __all__ = [
     "record_change", "init_app", "sync", "sync_counts", "index_dir", "behind", "rebuild", "status", "prune",
-    "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "keywords_of", "normalise",
+    "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "generation", "keywords_of", "normalise",
     "parse_filters", "plain_value", "AMOUNT_KEYS", "ListingFilters", "FilterError", "select_listings", "listing_page", "facet_counts", "use_memo",
     "MAX_QUERY_CHARS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale",
 ]
@@ -287,6 +287,17 @@ def _ranking(kind: str, q: str, limit: int):
         table = searchers.facet_table(searcher, path)
         return searchers.remembered(searcher, ("ranking", kind, q, limit),
                                     lambda: relevance_ranking(searcher, table, kind, q, limit))
+
+
+def generation() -> int | None:
+    """This node's index generation (None before the first build): any change to the index changes it."""
+    path = indexer.index_dir(current_app._get_current_object())
+    with searchers.lock():
+        searcher = searchers.current(path)
+        if searcher is None:
+            return None
+        found = searcher.reader().generation()
+        return found if found is not None else searchers.index_generation(path)
 
 
 def similar(listing, kind: str, limit: int = 200) -> list[SimilarListing]:

@@ -50,6 +50,11 @@ def current(path: str):
     return searcher
 
 
+def index_generation(path: str) -> int:
+    """The generation of the index's newest table of contents, read from the folder."""
+    return (_indexes.get(path) or _open(path)).latest_generation()
+
+
 def remembered(searcher, key, compute):
     """`compute()` for `key` once per searcher: a searcher reads one fixed state of the index.
 

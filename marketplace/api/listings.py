@@ -8,6 +8,7 @@ from flask_login import current_user
 
 import search_index
 
+from marketplace import page_cache
 from marketplace.api import bp
 from marketplace.api.pagination import paged_json
 from marketplace.api.payload import (
@@ -67,6 +68,7 @@ def get_listing(kind: str, **path):
     return jsonify(listing_json(visible_listing(kind, path[f"{kind}_id"])))
 
 
+@page_cache.public("listings")
 def list_listings(kind: str):
     """Published listings, newest first, filtered like the browse pages, one page at a time."""
     filters = search_index.parse_filters(kind, request.args)

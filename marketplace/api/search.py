@@ -2,11 +2,13 @@
 from flask import jsonify, request
 
 import search_index
+from marketplace import page_cache
 from marketplace.api import bp
 from marketplace.errors import error_response
 
 
 @bp.route("/search")
+@page_cache.public("listings", searches=True)
 def search():
     """Published results or needs matching `q`, in rank order, with facet counts."""
     args = request.args

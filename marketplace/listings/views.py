@@ -7,6 +7,7 @@ queue in views_dashboard.py.
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from marketplace import page_cache
 from marketplace.listings import bp
 from marketplace.listings import services
 from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
@@ -80,6 +81,7 @@ def edit_listing(kind: str, listing_id: int):
     return render_template(f"listings/form_{kind}.html", form=form, listing=listing)
 
 
+@page_cache.public("listings")
 def listing_detail(kind: str, listing_id: int):
     """A result or need; history for the owner organisation and reviewers."""
     listing = load_visible(kind, listing_id)
