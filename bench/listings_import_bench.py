@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 import search_index  # noqa: E402
 from bench import contract_corpus, listing_corpus  # noqa: E402
@@ -47,8 +47,12 @@ class Clock:
         return time.perf_counter() - self.wall, self._cpu() - self.cpu
 
 
-def say(message: str) -> None:
-    print("    " + message, flush=True)
+def teller(clock: "Clock"):
+    """Print progress lines with the wall and CPU seconds since `clock` started."""
+    def say(message: str) -> None:
+        wall, cpu = clock.read()
+        print(f"    {wall:7.1f} s (CPU {cpu:6.1f} s)  {message}", flush=True)
+    return say
 
 
 def last_title(path: str) -> str:
@@ -64,6 +68,7 @@ def import_listings(app, kind: str, path: str, rows: int) -> dict:
     """Import one file through the CLI's function; then wait until its last listing is searchable."""
     print(f"  {kind}: importing {rows:,} rows", flush=True)
     clock = Clock()
+    say = teller(clock)
     added = import_listings_file(path, kind, progress=say)
     imported, imported_cpu = clock.read()
     # The CLI applies the outbox at the end of the import (SEARCH_AUTO_SYNC); here it is the
@@ -83,6 +88,7 @@ def profile_imports(app, files) -> None:
     parts = {"database": cProfile.Profile(), "index": cProfile.Profile()}
     for kind, path, rows in files:
         print(f"  {kind}: importing {rows:,} rows", flush=True)
+        say = teller(Clock())
         parts["database"].runcall(import_listings_file, path, kind, progress=say)
         parts["index"].runcall(search_index.sync_counts, app, lock_timeout=60, progress=say)
     for name, profiler in parts.items():
@@ -126,8 +132,9 @@ def main() -> None:
     app = create_app({"SECRET_KEY": os.urandom(32).hex(), "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": workdir,
                       "SEARCH_AUTO_SYNC": False})
     with app.app_context():
-        if args.database_url:
-            db.drop_all()
+        if args.database_url:  # an empty schema: no tables, triggers' functions or migration marks left
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
         init_db()
         search_index.rebuild(app)  # an empty index, as on a fresh node
         if args.profile:

@@ -180,11 +180,14 @@ def _sync_locked(path: str, session, progress=None) -> SyncResult:
         if not is_marker(change):
             targets.setdefault(change.kind, set()).add(change.listing_id)
     writer = ix.writer(timeout=WRITER_TIMEOUT, delay=0.05)
+    say = progress or (lambda _message: None)
     try:
-        touched = _apply(writer, session, targets, progress or (lambda _message: None))
+        touched = _apply(writer, session, targets, say)
     except BaseException:
         writer.cancel()
         raise
+    if touched > BATCH:
+        say("正在写入索引文件…")  # sorting and writing the postings: about a third of the time
     writer.commit()
     if not state.get("anchor") or new[-1].id > state["anchor"]["id"]:  # a late gap does not move it back
         state["anchor"] = anchor_of(new[-1])
