@@ -130,6 +130,7 @@ def main() -> None:
     print(f"files in {workdir}")
     url = args.database_url or f"sqlite:///{os.path.join(workdir, 'market.db')}"
     app = create_app({"SECRET_KEY": os.urandom(32).hex(), "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": workdir,
+                      "SEARCH_INDEX_DIR": os.path.join(workdir, "search_index"),
                       "SEARCH_AUTO_SYNC": False})
     with app.app_context():
         if args.database_url:  # an empty schema: no tables, triggers' functions or migration marks left
