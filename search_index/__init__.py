@@ -8,10 +8,11 @@ process). `flask search reindex` rebuilds everything.
 This package's names below are its whole interface; nothing outside it imports
 its modules (tests/test_search_boundary.py checks):
 
-* writing: record_change, init_app, sync, sync_counts, rebuild, status, behind, index_dir,
-  prune, add_words;
+* writing: record_change, record_added, init_app, sync, sync_counts, rebuild, status, behind,
+  index_dir, prune, add_words;
 * finding: search (the API), ranked_ids and highlight (the browse pages), similar
-  (matching), generation (what a kept answer to a query depends on), keywords_of and normalise (the index's own text analysis);
+  (matching), generation (what a kept answer to a query depends on), keywords_of and
+  normalise (the index's own text analysis);
 * published listings in the database, one implementation for every page and API:
   parse_filters → ListingFilters (bad input → `errors`, FilterError), select_listings,
   listing_page, facet_counts (each facet counted without its own filter), use_memo (where
@@ -34,7 +35,7 @@ from contextlib import nullcontext
 from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, inspect
+from sqlalchemy import event, insert, inspect
 
 from models import ListingStatus, SearchChange, db
 from models.base import utcnow
@@ -50,9 +51,10 @@ from search_index.query import (
 from search_index.snippets import snippet
 
 __all__ = [
-    "record_change", "init_app", "sync", "sync_counts", "index_dir", "behind", "rebuild", "status", "prune",
-    "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "generation", "keywords_of", "normalise",
-    "parse_filters", "plain_value", "AMOUNT_KEYS", "ListingFilters", "FilterError", "select_listings", "listing_page", "facet_counts", "use_memo",
+    "record_change", "record_added", "init_app", "sync", "sync_counts", "index_dir", "behind", "rebuild", "status",
+    "prune", "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "generation", "keywords_of",
+    "normalise", "parse_filters", "plain_value", "AMOUNT_KEYS", "ListingFilters", "FilterError", "select_listings",
+    "listing_page", "facet_counts", "use_memo",
     "MAX_QUERY_CHARS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale",
 ]
 
@@ -70,6 +72,17 @@ def record_change(listing) -> None:
         noted = session.info["search_noted"] = (root, {})
     _listing, was_published = noted[1].get(id(listing), (listing, False))
     noted[1][id(listing)] = (listing, was_published or _was_published(listing))
+
+
+def record_added(kind: str, listing_ids: list[int]) -> None:
+    """Note listings of `kind` published by a bulk insert: one outbox row each, in the caller's transaction.
+
+    No ORM objects and no sync after the commit: the caller applies them (`sync_counts`,
+    with progress) or leaves them to the next catch-up.
+    """
+    at = utcnow()
+    db.session.execute(insert(SearchChange.__table__),
+                       [{"kind": kind, "listing_id": listing_id, "at": at} for listing_id in listing_ids])
 
 
 def _was_published(listing) -> bool:
@@ -153,12 +166,12 @@ def sync(app: Flask) -> int:
         return indexer.sync(app, session=db.session)
 
 
-def sync_counts(app: Flask, lock_timeout: float = 10.0) -> indexer.SyncResult:
+def sync_counts(app: Flask, lock_timeout: float = 10.0, progress=None) -> indexer.SyncResult:
     """Apply the outbox with a short transaction of its own: (changes applied, listings touched).
 
     Raises IndexBusy when the index stays locked for `lock_timeout` seconds, IndexStale when only a rebuild helps.
     """
-    return indexer.sync_counts(app, lock_timeout=lock_timeout)
+    return indexer.sync_counts(app, lock_timeout=lock_timeout, progress=progress)
 
 
 def index_dir(app: Flask) -> str:

@@ -142,24 +142,24 @@ def sync(app, lock_timeout: float = 10.0, session=None) -> int:
     return sync_counts(app, lock_timeout, session).touched
 
 
-def sync_counts(app, lock_timeout: float = 10.0, session=None) -> SyncResult:
+def sync_counts(app, lock_timeout: float = 10.0, session=None, progress=None) -> SyncResult:
     """Apply outbox changes not yet in the index; raises IndexBusy or IndexStale.
 
     Reads with `session` when given (the caller's transaction), else with a short
-    transaction of its own.
+    transaction of its own. `progress(message)` hears every BATCH listings.
     """
     path = index_dir(app)
     jieba_module()  # ~1 s the first time: never while holding the lock
     with sync_lock(path, lock_timeout):
         if session is not None:
-            return _sync_locked(path, session)
+            return _sync_locked(path, session, progress)
         with Session(db.engine) as own:
-            touched = _sync_locked(path, own)
+            touched = _sync_locked(path, own, progress)
             own.commit()
             return touched
 
 
-def _sync_locked(path: str, session) -> SyncResult:
+def _sync_locked(path: str, session, progress=None) -> SyncResult:
     ix = open_index(path)
     state = read_state(path)
     if state.get("version") != SCHEMA_VERSION:
@@ -180,11 +180,14 @@ def _sync_locked(path: str, session) -> SyncResult:
         if not is_marker(change):
             targets.setdefault(change.kind, set()).add(change.listing_id)
     writer = ix.writer(timeout=WRITER_TIMEOUT, delay=0.05)
+    say = progress or (lambda _message: None)
     try:
-        touched = _apply(writer, session, targets)
+        touched = _apply(writer, session, targets, say)
     except BaseException:
         writer.cancel()
         raise
+    if touched > BATCH:
+        say("正在写入索引文件…")  # sorting and writing the postings: about a third of the time
     writer.commit()
     if not state.get("anchor") or new[-1].id > state["anchor"]["id"]:  # a late gap does not move it back
         state["anchor"] = anchor_of(new[-1])
@@ -192,17 +195,26 @@ def _sync_locked(path: str, session) -> SyncResult:
     return SyncResult(len(new), touched)
 
 
-def _apply(writer, session, targets: dict) -> int:
+def _apply(writer, session, targets: dict, progress) -> int:
     # Re-read each listing now: replaying an old change converges on the current state.
-    touched = 0
-    for kind, ids in targets.items():
-        published = set()
-        for row in listing_rows(kind, session, ids=ids):
-            writer.update_document(**document_for(row))
-            published.add(row["id"])
-        for listing_id in ids - published:
-            writer.delete_by_term("key", f"{kind}:{listing_id}")
-        touched += len(ids)
+    # Each key's old document is deleted through one searcher opened here: update_document
+    # opens a reader per call (~180 ms at 100k documents), a term lookup costs microseconds.
+    total, touched = sum(len(ids) for ids in targets.values()), 0
+    with writer.searcher() as searcher:
+        for kind, ids in targets.items():
+            ordered = sorted(ids)
+            for start in range(0, len(ordered), BATCH):
+                chunk, published = ordered[start:start + BATCH], set()
+                for row in listing_rows(kind, session, ids=chunk):
+                    document = document_for(row)
+                    writer.delete_by_term("key", document["key"], searcher=searcher)
+                    writer.add_document(**document)
+                    published.add(row["id"])
+                for listing_id in set(chunk) - published:
+                    writer.delete_by_term("key", f"{kind}:{listing_id}", searcher=searcher)
+                touched += len(chunk)
+                if total > BATCH:
+                    progress(f"已索引 {touched} / {total} 条…")
     return touched
 
 

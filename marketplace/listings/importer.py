@@ -7,11 +7,12 @@ importing the same file twice creates no duplicates.
 """
 import os
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import insert, select
 
 import search_index
 from marketplace.listings.import_checks import RowChecker
-from marketplace.listings.services import LISTING_MODELS, record_event
+from marketplace.listings.services import LISTING_MODELS, record_events
 from marketplace.tabular import TabularError, header_problems, read_table, row_dict
 from models import ListingStatus, Organisation, Region, db
 from models.base import utcnow
@@ -21,7 +22,7 @@ RESULT_COLUMNS = ("title", "org_name", "org_type", "region_code", "field", "keyw
 NEED_COLUMNS = ("title", "org_name", "org_type", "region_code", "field", "keywords", "description",
                 "budget_wan", "deadline", "bounty")
 COLUMNS = {"result": RESULT_COLUMNS, "need": NEED_COLUMNS}
-PROGRESS_EVERY = 1000
+PROGRESS_EVERY = 1000  # rows per progress line and per INSERT batch
 _QUERY_CHUNK = 500
 
 
@@ -38,7 +39,7 @@ def _silent(_message: str) -> None:
 
 
 def import_listings_file(path: str, kind: str, progress=_silent) -> int:
-    """Import a CSV/XLSX file of results or needs and commit; returns the number imported."""
+    """Import a CSV/XLSX file of results or needs, commit, then index them; returns the number imported."""
     if kind not in COLUMNS:
         raise ImportFailed([f"未知类型：{kind}（应为 result 或 need）"])
     try:
@@ -53,7 +54,20 @@ def import_listings_file(path: str, kind: str, progress=_silent) -> int:
         db.session.rollback()
         raise
     db.session.commit()
+    if count and current_app.config.get("SEARCH_AUTO_SYNC", True):
+        _index_new(progress)
     return count
+
+
+def _index_new(progress) -> None:
+    """Apply the import's outbox rows now, with progress; a failure leaves them to the next sync."""
+    progress("正在写入搜索索引…")
+    try:
+        search_index.sync_counts(current_app._get_current_object(), lock_timeout=60.0, progress=progress)
+    except search_index.IndexStale as exc:
+        progress(f"搜索索引需要重建（{exc}），请运行 flask search reindex。")
+    except search_index.IndexBusy:
+        progress("搜索索引正被其他进程写入，新记录将在下次同步时加入索引（flask search sync）。")
 
 
 def import_listings(table, kind: str, file_name: str, progress=_silent) -> int:
@@ -130,21 +144,21 @@ def _create_organisations(new_organisations: dict, orgs: dict) -> None:
 
 def _insert_listings(kind: str, fresh: list, orgs: dict, file_name: str, progress) -> None:
     """Insert in batches: listings, then one 'import' history row and one index change each."""
-    model = LISTING_MODELS[kind]
+    table = LISTING_MODELS[kind].__table__
+    # Multi-row INSERT … RETURNING. The ids come back in no set order, which is enough: every row
+    # gets the same history row and outbox row (asking for the rows' order makes SQLite insert one by one).
+    statement = insert(table).returning(table.c.id)
     now = utcnow()
     comment = f"批量导入：{file_name}"[:500]
     total = len(fresh)
     for start in range(0, total, PROGRESS_EVERY):
-        batch = []
+        rows = []
         for _line, data in fresh[start:start + PROGRESS_EVERY]:
-            fields = {key: value for key, value in data.items() if key not in ("org_name", "org_type")}
-            batch.append(model(organisation_id=orgs[data["org_name"]].id, created_by_id=None,
-                               status=ListingStatus.PUBLISHED, published_at=now, created_at=now,
-                               updated_at=now, **fields))
-        db.session.add_all(batch)
-        db.session.flush()
-        for listing in batch:
-            record_event(listing, "import", None, None, comment)
-            search_index.record_change(listing)
-        db.session.flush()
+            row = {key: value for key, value in data.items() if key not in ("org_name", "org_type")}
+            row.update(organisation_id=orgs[data["org_name"]].id, created_by_id=None,
+                       status=ListingStatus.PUBLISHED, published_at=now, created_at=now, updated_at=now)
+            rows.append(row)
+        ids = list(db.session.scalars(statement, rows))
+        record_events(kind, ids, "import", None, None, ListingStatus.PUBLISHED, comment)
+        search_index.record_added(kind, ids)
         progress(f"已导入 {min(start + PROGRESS_EVERY, total)} / {total} 条…")

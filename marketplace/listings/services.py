@@ -2,7 +2,7 @@
 
 Functions flush but never commit; the caller commits once.
 """
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
 
 import search_index
@@ -30,6 +30,16 @@ def record_event(listing, action: str, actor, from_status, comment: str = "") ->
         event.need_id = listing.id
     db.session.add(event)
     return event
+
+
+def record_events(kind: str, listing_ids: list[int], action: str, actor, from_status, to_status: str,
+                  comment: str = "") -> None:
+    """Store the same history row for many listings of `kind` in one statement (bulk imports)."""
+    link = "result_id" if kind == "result" else "need_id"
+    actor_id, at = (actor.id if actor is not None else None), utcnow()
+    db.session.execute(insert(ListingEvent.__table__), [
+        {link: listing_id, "action": action, "from_status": from_status, "to_status": to_status,
+         "actor_id": actor_id, "comment": comment or "", "at": at} for listing_id in listing_ids])
 
 
 def create_listing(kind: str, organisation, actor, data: dict, submit: bool = False):
