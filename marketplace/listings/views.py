@@ -4,9 +4,12 @@ Each view is registered twice, once per kind (`result_detail`, `need_detail`, �
 Browsing lives in browse.py; 揭榜挂帅 in views_bounty.py; dashboard and review
 queue in views_dashboard.py.
 """
+from datetime import date
+
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from marketplace.http_cache import Fingerprint, conditional
 from marketplace.listings import bp
 from marketplace.listings import services
 from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
@@ -17,6 +20,7 @@ from marketplace.permissions import (
 )
 from marketplace.web import committing, flash_errors
 from models import ListingStatus, db
+from models.base import utcnow
 
 FORMS = {"result": ResultForm, "need": NeedForm}
 KIND_PATHS = {"result": "results", "need": "needs"}
@@ -80,6 +84,18 @@ def edit_listing(kind: str, listing_id: int):
     return render_template(f"listings/form_{kind}.html", form=form, listing=listing)
 
 
+def detail_fingerprint(kind: str, listing_id: int) -> Fingerprint:
+    """Everything an anonymous visitor's page of the listing shows (404 as the page would)."""
+    listing = load_visible(kind, listing_id)
+    parts = [listing.updated_at.isoformat(), listing.status, listing.organisation.name, date.today(), utcnow().date()]
+    if kind == "need" and listing.is_bounty:
+        parts += [(a.id, a.status) for a in listing.applications]
+        selected = listing.selected_application
+        parts.append(selected.organisation.name if selected else "")
+    return Fingerprint("|".join(map(str, parts)))
+
+
+@conditional(detail_fingerprint)
 def listing_detail(kind: str, listing_id: int):
     """A result or need; history for the owner organisation and reviewers."""
     listing = load_visible(kind, listing_id)
