@@ -87,8 +87,9 @@ def _configure_edge(app: Flask) -> None:
 
 
 def _register_http_hooks(app: Flask) -> None:
-    from marketplace import http_cache
+    from marketplace import compression, http_cache
 
+    compression.register(app)  # first registered runs last: it compresses the final body
     http_cache.register(app)
 
 
