@@ -108,11 +108,13 @@ def _init_extensions(app: Flask) -> None:
 
     from marketplace.api.auth import load_token_user
     from marketplace.auth.sessions import load_user
+    from marketplace import data_versions
     from marketplace.stats import rollup
 
     login_manager.user_loader(load_user)
     login_manager.request_loader(load_token_user)
     rollup.install()
+    data_versions.install()
 
 
 def _register_blueprints(app: Flask) -> None:

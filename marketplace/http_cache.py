@@ -16,14 +16,19 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
 
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask.globals import request_ctx
 from flask_login import current_user
 from werkzeug.http import is_resource_modified
+from sqlalchemy import select
 from werkzeug.security import safe_join
+
+from marketplace import data_versions
+from models import SearchChange, db
+from models.base import utcnow
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE_PUBLIC = "public, no-cache"
@@ -95,6 +100,28 @@ class Fingerprint:
 
     text: str
     last_modified: datetime | None = None
+
+
+def _today() -> str:
+    """Pages hide expired needs and default to the year to date: the date is part of every fingerprint."""
+    return f"{date.today()}/{utcnow().date()}"
+
+
+def stats_fingerprint(**_view_args) -> Fingerprint:
+    """The public statistics (page and API) change only with the registered contracts' figures."""
+    return Fingerprint(f"{data_versions.current(data_versions.STATS)}|{_today()}")
+
+
+def browse_fingerprint(**_view_args) -> Fingerprint | None:
+    """Browse pages and listing lists without a text query read published listings only, and every
+    change to a listing that is or was published writes a row to the search outbox. With a query the
+    page also depends on this node's index, so it is hashed instead."""
+    if request.args.get("q"):
+        return None
+    newest = db.session.execute(select(SearchChange.id, SearchChange.at)
+                                .order_by(SearchChange.id.desc()).limit(1)).first()
+    change = f"{newest.id}@{newest.at.isoformat()}" if newest else "0"
+    return Fingerprint(f"{change}|{_today()}")
 
 
 def _csrf_part() -> str:
@@ -196,7 +223,7 @@ def private_by_default(response: Response) -> Response:
         return response
     if _flashes_shown():
         response.headers["Cache-Control"] = NEVER_STORE
-    elif session.accessed or "Authorization" in request.headers or g.get(CSRF_FIELD):
+    elif _is_personal() or g.get(CSRF_FIELD):
         response.headers["Cache-Control"] = PRIVATE_DEFAULT
     return response
 

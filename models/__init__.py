@@ -19,6 +19,7 @@ from models.contract import (  # noqa: E402
     RegistrationCounter,
 )
 from models.stats import StatsDaily  # noqa: E402
+from models.data_version import DataVersion  # noqa: E402
 from models.event import EventDeal, EventNeed, MatchEvent  # noqa: E402
 from models.match import BrokerProfile, Match, MatchStatus, MatchStep, Message  # noqa: E402
 
@@ -27,6 +28,6 @@ __all__ = [
     "TechResult", "TechNeed", "ListingEvent", "ListingStatus", "STATUS_LABELS", "BountyApplication",
     "ApplicationStatus", "APPLICATION_LABELS", "SearchChange", "SecurityLogEntry", "Contract", "ContractEvent",
     "ContractAttachment", "ContractImport", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
-    "StatsDaily", "MatchEvent", "EventNeed", "EventDeal",
+    "StatsDaily", "DataVersion", "MatchEvent", "EventNeed", "EventDeal",
     "BrokerProfile", "Match", "MatchStatus", "MatchStep", "Message",
 ]

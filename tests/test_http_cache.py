@@ -11,8 +11,11 @@ import pytest
 from flask import template_rendered
 from itsdangerous.timed import TimestampSigner
 
+from marketplace import data_versions
 from marketplace.compression import brotli
+from marketplace.contracts import services as contract_services
 from marketplace.http_cache import IMMUTABLE, StaticVersions
+from marketplace.stats import rollup
 from models import Contract, Organisation, User, db
 from tests import factories
 from tests.contract_helpers import draft, parties, register_path
@@ -128,8 +131,10 @@ def test_every_covered_page_and_api_answers_304_to_its_etag(client, world):
         assert other.status_code == 200, url
 
 
-def test_detail_page_answers_304_before_rendering(app, client, world):
-    url = f"/needs/{world['need']}"
+@pytest.mark.parametrize("url", ["/needs/{need}", "/results?field=新材料及其应用", "/needs?bounty=1",
+                                 f"/stats/?region=530100&kind=year&year={YEAR}"])
+def test_listing_browse_and_statistics_pages_answer_304_before_rendering(app, client, world, url):
+    url = url.format(**world)
     tag = etag_of(client, url)
     rendered = []
 
@@ -193,6 +198,28 @@ def test_registering_a_contract_changes_the_statistics_validators(app, client, w
         db.session.commit()
     for url, tag in tags.items():
         assert client.get(url, headers={"If-None-Match": tag}).status_code == 200, url
+
+
+def test_only_changes_to_registered_contracts_move_the_statistics_version(app, world):
+    with app.app_context():
+        before = data_versions.current(data_versions.STATS)
+        contract = db.session.get(Contract, world["contract"])
+        contract.title = "燃料电池催化剂委托开发（修订）"  # still a draft: no figure changes
+        db.session.commit()
+        assert data_versions.current(data_versions.STATS) == before
+        rollup.rebuild()  # a repair recounts the cells: pages must not keep the old figures
+        db.session.commit()
+        rebuilt = data_versions.current(data_versions.STATS)
+        assert rebuilt != before
+        seller = db.session.scalar(db.select(User).where(User.username == "seller"))
+        registrar = db.session.scalar(db.select(User).where(User.username == "registrar"))
+        register_path(contract, seller, registrar, on=date.today())
+        db.session.commit()
+        registered = data_versions.current(data_versions.STATS)
+        assert registered not in (before, rebuilt)
+        contract_services.transition(contract, "cancel", registrar, "登记有误")
+        db.session.commit()
+        assert data_versions.current(data_versions.STATS) not in (before, rebuilt, registered)
 
 
 # Who may keep a copy

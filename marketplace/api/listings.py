@@ -14,7 +14,7 @@ from marketplace.api.payload import (
     ApiError, Key, check_form, current_input, formdata, invalid, read_json_object, take_flag,
 )
 from marketplace.api.serializers import listing_json
-from marketplace.http_cache import conditional
+from marketplace.http_cache import browse_fingerprint, conditional
 from marketplace.listings import services
 from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
 from marketplace.listings.services import LISTING_MODELS
@@ -69,7 +69,7 @@ def get_listing(kind: str, **path):
     return jsonify(listing_json(visible_listing(kind, path[f"{kind}_id"])))
 
 
-@conditional()
+@conditional(browse_fingerprint)
 def list_listings(kind: str):
     """Published listings, newest first, filtered like the browse pages, one page at a time."""
     filters = search_index.parse_filters(kind, request.args)

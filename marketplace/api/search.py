@@ -4,11 +4,11 @@ from flask import jsonify, request
 import search_index
 from marketplace.api import bp
 from marketplace.errors import error_response
-from marketplace.http_cache import conditional
+from marketplace.http_cache import browse_fingerprint, conditional
 
 
 @bp.route("/search")
-@conditional()
+@conditional(browse_fingerprint)
 def search():
     """Published results or needs matching `q`, in rank order, with facet counts."""
     args = request.args

@@ -2,7 +2,7 @@
 from flask import jsonify, request
 
 from marketplace.api import bp
-from marketplace.http_cache import conditional
+from marketplace.http_cache import conditional, stats_fingerprint
 from marketplace.money import yuan_str
 from marketplace.stats import services
 from marketplace.stats.bulletin import bulletin_text
@@ -32,7 +32,7 @@ def _period_json(period) -> dict:
 
 
 @bp.route("/stats/regions")
-@conditional()
+@conditional(stats_fingerprint)
 def stats_regions():
     """Figures and ranks for the regions directly under `parent` (default: the provinces)."""
     parent = services.find_region(request.args.get("parent"))
@@ -48,7 +48,7 @@ def stats_regions():
 
 
 @bp.route("/stats/breakdown")
-@conditional()
+@conditional(stats_fingerprint)
 def stats_breakdown():
     """Figures per contract type, 技术领域, seller/buyer type or IP for one region."""
     region = services.find_region(request.args.get("region"))
@@ -61,7 +61,7 @@ def stats_breakdown():
 
 
 @bp.route("/stats/bulletin")
-@conditional()
+@conditional(stats_fingerprint)
 def stats_bulletin():
     """The bulletin sentence for a region and period."""
     region = services.find_region(request.args.get("region"))

@@ -1,7 +1,7 @@
 """Browse pages: published results and needs with filters, facets and pages."""
 from flask import render_template, request, url_for
 
-from marketplace.http_cache import conditional
+from marketplace.http_cache import browse_fingerprint, conditional
 from marketplace.listings import bp
 from marketplace.listings.browse_params import AMOUNT_PARAMS, SORTS, BrowseParams, parse_params
 from marketplace.listings.browse_service import browse, province_names
@@ -56,14 +56,14 @@ def _render(kind: str, template: str):
 
 
 @bp.route("/results")
-@conditional()
+@conditional(browse_fingerprint)
 def browse_results():
     """Published technology results, filtered, sorted and paged."""
     return _render("result", "listings/browse_results.html")
 
 
 @bp.route("/needs")
-@conditional()
+@conditional(browse_fingerprint)
 def browse_needs():
     """Published technology needs (incl. 揭榜挂帅), filtered, sorted and paged."""
     return _render("need", "listings/browse_needs.html")

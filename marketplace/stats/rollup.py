@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from marketplace import data_versions
 from models import Contract, ContractStatus, db
 from models.stats import CATEGORY_LENGTH, DIM_COLUMNS, NO_IP, TOTAL_DIM, StatsDaily
 from models.vocab import split_list
@@ -188,6 +189,7 @@ def add_imported(import_id: int) -> None:
 def rebuild() -> int:
     """Recount stats_daily from the contracts table; returns the number of cells."""
     db.session.execute(delete(StatsDaily))
+    data_versions.mark(data_versions.STATS)
     changes = _grouped([])
     apply_deltas(db.session.connection(), changes)
     return len(changes)

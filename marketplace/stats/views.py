@@ -3,7 +3,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.http_cache import conditional
+from marketplace.http_cache import conditional, stats_fingerprint
 from marketplace.permissions import can_see_parties, has, permission_required, region_scope_prefix
 from marketplace.stats import bp, exports, report, services
 from marketplace.stats.bulletin import bulletin_text
@@ -61,7 +61,7 @@ def _page(template: str, keys):
 
 
 @bp.route("/")
-@conditional()
+@conditional(stats_fingerprint)
 def public():
     """Public statistics: figures, 同比, ranks, breakdowns and charts (no party names)."""
     return _page("stats/public.html", report.PUBLIC_TABLES)
