@@ -23,11 +23,11 @@ from flask import Flask, Response, current_app, g, make_response, request, sessi
 from flask.globals import request_ctx
 from flask_login import current_user
 from werkzeug.http import is_resource_modified
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import safe_join
 
 from marketplace import data_versions
-from models import SearchChange, db
+from models import Organisation, SearchChange, db
 from models.base import utcnow
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -124,6 +124,12 @@ def browse_fingerprint(**_view_args) -> Fingerprint | None:
     return Fingerprint(f"{change}|{_today()}")
 
 
+def home_fingerprint(**_view_args) -> Fingerprint:
+    """The home page shows published listings (see browse_fingerprint) and counts organisations."""
+    organisations = db.session.execute(select(func.count(), func.max(Organisation.id))).one()
+    return Fingerprint(f"{browse_fingerprint().text}|{organisations[0]}/{organisations[1]}")
+
+
 def _csrf_part() -> str:
     """The session's raw CSRF token (hashed) and the current time slot, when there is a token."""
     raw = session.get(CSRF_FIELD)
@@ -134,16 +140,40 @@ def _csrf_part() -> str:
     return hashlib.sha256(str(raw).encode()).hexdigest()[:16] + f"@{slot}"
 
 
+def release_id(app: Flask) -> str:
+    """A hash of the code, templates and static files this process serves, read once: a new
+    release changes every ETag, so no client keeps a page built by the old templates."""
+    found = app.extensions.get("release_id")
+    if found is None:
+        root = os.path.dirname(app.root_path)
+        digest = hashlib.blake2b(digest_size=16)
+        for folder in ("marketplace", "models", "search_index", app.template_folder, app.static_folder):
+            for path in sorted(_files(os.path.join(root, folder))):
+                with open(path, "rb") as handle:
+                    digest.update(path.removeprefix(root).encode() + b"\0" + handle.read())
+        found = app.extensions["release_id"] = digest.hexdigest()
+    return found
+
+
+def _files(folder: str):
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        yield from (os.path.join(parent, name) for name in names if not name.endswith(".pyc"))
+
+
 def _tag(*parts) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
+    for part in (release_id(current_app), request.full_path, *parts):
         digest.update(part if isinstance(part, bytes) else str(part).encode())
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-def _is_personal() -> bool:
-    return current_user.is_authenticated or "Authorization" in request.headers
+def _is_personal(load: bool = True) -> bool:
+    """A logged-in user or an API token; `load=False` asks only if the request already loaded the user
+    (after the view: a response that never looked at the user does not depend on it)."""
+    user = current_user if load else g.get("_login_user")
+    return bool(getattr(user, "is_authenticated", False)) or "Authorization" in request.headers
 
 
 def _flashes_shown() -> bool:
@@ -202,7 +232,7 @@ def finish(response: Response, early: Fingerprint | None = None) -> Response:
         response.headers["Cache-Control"] = NEVER_STORE
         return response
     token = g.get(CSRF_FIELD)
-    personal = _is_personal() or token is not None
+    personal = _is_personal(load=False) or token is not None
     if early is not None and not personal:
         tag, last_modified = _tag(request.endpoint, early.text, _csrf_part()), early.last_modified
     else:
@@ -223,7 +253,7 @@ def private_by_default(response: Response) -> Response:
         return response
     if _flashes_shown():
         response.headers["Cache-Control"] = NEVER_STORE
-    elif _is_personal() or g.get(CSRF_FIELD):
+    elif _is_personal(load=False) or g.get(CSRF_FIELD):
         response.headers["Cache-Control"] = PRIVATE_DEFAULT
     return response
 

@@ -131,7 +131,7 @@ def test_every_covered_page_and_api_answers_304_to_its_etag(client, world):
         assert other.status_code == 200, url
 
 
-@pytest.mark.parametrize("url", ["/needs/{need}", "/results?field=新材料及其应用", "/needs?bounty=1",
+@pytest.mark.parametrize("url", ["/", "/needs/{need}", "/results?field=新材料及其应用", "/needs?bounty=1",
                                  f"/stats/?region=530100&kind=year&year={YEAR}"])
 def test_listing_browse_and_statistics_pages_answer_304_before_rendering(app, client, world, url):
     url = url.format(**world)
@@ -184,6 +184,11 @@ def test_what_the_listing_page_shows_from_other_rows_changes_its_validator(app, 
         db.session.commit()
     renamed = client.get(result_url, headers={"If-None-Match": tag})
     assert renamed.status_code == 200 and "昆明某研究所（更名）" in renamed.get_data(as_text=True)
+    home_tag = etag_of(client, "/")
+    with app.app_context():
+        factories.make_org("新注册单位")  # the home page counts organisations
+        db.session.commit()
+    assert client.get("/", headers={"If-None-Match": home_tag}).status_code == 200
 
 
 def test_registering_a_contract_changes_the_statistics_validators(app, client, world):
@@ -198,6 +203,15 @@ def test_registering_a_contract_changes_the_statistics_validators(app, client, w
         db.session.commit()
     for url, tag in tags.items():
         assert client.get(url, headers={"If-None-Match": tag}).status_code == 200, url
+
+
+def test_a_new_release_changes_every_etag(app, client, world):
+    tag = etag_of(client, "/results")
+    app.extensions["release_id"] = "the-next-release"  # what new templates or code would give
+    try:
+        assert client.get("/results", headers={"If-None-Match": tag}).status_code == 200
+    finally:
+        app.extensions.pop("release_id")
 
 
 def test_only_changes_to_registered_contracts_move_the_statistics_version(app, world):

@@ -3,13 +3,13 @@ from flask import current_app, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.http_cache import conditional
+from marketplace.http_cache import conditional, home_fingerprint
 from marketplace.main import bp
 from marketplace.main import services
 
 
 @bp.route("/")
-@conditional()
+@conditional(home_fingerprint)
 def index():
     """Home: counts, newest results and needs, fields and open 揭榜挂帅 bounties."""
     return render_template(
