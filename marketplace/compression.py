@@ -20,7 +20,7 @@ except ImportError:  # optional: gzip alone still works
 COMPRESSIBLE = {"text/html", "application/json", "text/css", "text/javascript", "application/javascript",
                 "image/svg+xml", "text/plain"}
 MIN_SIZE = 500  # below about this the headers and framing eat the gain
-DEFAULTS = {"COMPRESS": True, "COMPRESS_GZIP_LEVEL": 6, "COMPRESS_BROTLI_QUALITY": 4,
+DEFAULTS = {"COMPRESS": True, "COMPRESS_GZIP_LEVEL": 6, "COMPRESS_BROTLI_QUALITY": 5,
             "COMPRESS_STATIC_GZIP_LEVEL": 9, "COMPRESS_STATIC_BROTLI_QUALITY": 11}
 
 
