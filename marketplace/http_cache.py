@@ -231,15 +231,14 @@ def finish(response: Response, early: Fingerprint | None = None) -> Response:
     if _flashes_shown():
         response.headers["Cache-Control"] = NEVER_STORE
         return response
-    token = g.get(CSRF_FIELD)
-    personal = _is_personal(load=False) or token is not None
+    body, token = response.get_data(), g.get(CSRF_FIELD, "").encode()
+    embeds_token = bool(token) and token in body
+    # A new session cookie goes out (a form made the first CSRF token): not for a shared cache.
+    personal = _is_personal(load=False) or embeds_token or session.modified
     if early is not None and not personal:
         tag, last_modified = _tag(request.endpoint, early.text, _csrf_part()), early.last_modified
     else:
-        body = response.get_data()
-        if token:
-            body = body.replace(token.encode(), b"")
-        tag, last_modified = _tag(request.endpoint, body, _csrf_part()), None
+        tag, last_modified = _tag(request.endpoint, body.replace(token, b"") if token else body, _csrf_part()), None
     response.set_etag(tag, weak=True)
     if last_modified is not None:
         response.last_modified = last_modified
@@ -253,7 +252,7 @@ def private_by_default(response: Response) -> Response:
         return response
     if _flashes_shown():
         response.headers["Cache-Control"] = NEVER_STORE
-    elif _is_personal(load=False) or g.get(CSRF_FIELD):
+    elif _is_personal(load=False) or g.get(CSRF_FIELD) or session.modified:
         response.headers["Cache-Control"] = PRIVATE_DEFAULT
     return response
 

@@ -144,7 +144,9 @@ def test_listing_browse_and_statistics_pages_answer_304_before_rendering(app, cl
     with template_rendered.connected_to(record, app):
         assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
         assert client.head(url, headers={"If-None-Match": tag}).status_code == 304
-    assert rendered == []
+        assert rendered == []
+        assert client.get(url, headers={"If-None-Match": 'W/"stale"'}).status_code == 200
+        assert rendered  # the signal does report a page that is built
 
 
 def test_editing_and_taking_down_a_listing_change_its_validator(app, client, world):
@@ -203,6 +205,36 @@ def test_registering_a_contract_changes_the_statistics_validators(app, client, w
         db.session.commit()
     for url, tag in tags.items():
         assert client.get(url, headers={"If-None-Match": tag}).status_code == 200, url
+
+
+class TestWithCsrf:
+    """As in production: forms make CSRF tokens (the tests' default app turns CSRF off)."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"WTF_CSRF_ENABLED": True}
+
+    def test_a_returning_visitor_gets_304s_before_rendering_and_no_cookie(self, app, client, world):
+        urls = covered_urls(world)
+        first = {url: client.get(url) for url in urls}
+        assert not [url for url, response in first.items() if "Set-Cookie" in response.headers]
+        rendered = []
+
+        def record(sender, template, context, **extra):
+            rendered.append(template.name)
+
+        with template_rendered.connected_to(record, app):
+            for url in urls[:6]:  # the pages with a fingerprint
+                again = client.get(url, headers={"If-None-Match": first[url].headers["ETag"]})
+                assert again.status_code == 304 and again.headers["Cache-Control"] == "public, no-cache", url
+        assert rendered == []
+
+    def test_a_page_with_a_form_is_private(self, client, world):
+        login(client, world["sessions"]["owner"])
+        page = client.get(f"/results/{world['result']}")
+        assert 'name="csrf_token"' in page.get_data(as_text=True)  # the owner's action buttons
+        assert page.headers["Cache-Control"] == "private, no-cache"
+        assert client.get(f"/results/{world['result']}", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
 
 
 def test_a_new_release_changes_every_etag(app, client, world):

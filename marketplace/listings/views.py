@@ -108,7 +108,7 @@ def listing_detail(kind: str, listing_id: int):
     return render_template(
         f"listings/detail_{kind}.html", listing=listing, events=list(listing.events) if insider else [],
         actions=services.actions_for(listing, current_user), can_edit=can_edit_listing(current_user, listing),
-        action_form=ActionForm(), listing_version=services.version, **context)
+        listing_version=services.version, **context)
 
 
 @permission_required(LOGGED_IN)
