@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _load_secret_key(app)
     _configure_edge(app)
+    _register_http_hooks(app)
     _init_extensions(app)
     # Ids beyond a 32-bit primary key are simply not found (instead of a database error).
     app.url_map.converters["int"] = BoundedIntConverter
@@ -83,6 +84,13 @@ def _configure_edge(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     secure = bool(app.config["COOKIE_SECURE"] or app.config["SESSION_COOKIE_SECURE"])
     app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def _register_http_hooks(app: Flask) -> None:
+    from marketplace import compression, http_cache
+
+    compression.register(app)  # first registered runs last: it compresses the final body
+    http_cache.register(app)
 
 
 def _init_extensions(app: Flask) -> None:

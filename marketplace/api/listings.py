@@ -15,6 +15,7 @@ from marketplace.api.payload import (
     ApiError, Key, check_form, current_input, formdata, invalid, read_json_object, take_flag,
 )
 from marketplace.api.serializers import listing_json
+from marketplace.http_cache import browse_fingerprint, conditional
 from marketplace.listings import services
 from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
 from marketplace.listings.services import LISTING_MODELS
@@ -63,11 +64,13 @@ def _created(listing):
     return jsonify(listing_json(listing)), 201, {"Location": location}
 
 
+@conditional()
 def get_listing(kind: str, **path):
     """A published listing, or one the token's user may see."""
     return jsonify(listing_json(visible_listing(kind, path[f"{kind}_id"])))
 
 
+@conditional(browse_fingerprint)
 @page_cache.public("listings")
 def list_listings(kind: str):
     """Published listings, newest first, filtered like the browse pages, one page at a time."""

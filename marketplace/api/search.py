@@ -5,9 +5,11 @@ import search_index
 from marketplace import page_cache
 from marketplace.api import bp
 from marketplace.errors import error_response
+from marketplace.http_cache import browse_fingerprint, conditional
 
 
 @bp.route("/search")
+@conditional(browse_fingerprint)
 @page_cache.public("listings", searches=True)
 def search():
     """Published results or needs matching `q`, in rank order, with facet counts."""

@@ -3,6 +3,7 @@ from flask import jsonify, request
 
 from marketplace import page_cache
 from marketplace.api import bp
+from marketplace.http_cache import conditional, stats_fingerprint
 from marketplace.money import yuan_str
 from marketplace.stats import services
 from marketplace.stats.bulletin import bulletin_text
@@ -32,6 +33,7 @@ def _period_json(period) -> dict:
 
 
 @bp.route("/stats/regions")
+@conditional(stats_fingerprint)
 @page_cache.public("stats")
 def stats_regions():
     """Figures and ranks for the regions directly under `parent` (default: the provinces)."""
@@ -48,6 +50,7 @@ def stats_regions():
 
 
 @bp.route("/stats/breakdown")
+@conditional(stats_fingerprint)
 @page_cache.public("stats")
 def stats_breakdown():
     """Figures per contract type, 技术领域, seller/buyer type or IP for one region."""
@@ -61,6 +64,7 @@ def stats_breakdown():
 
 
 @bp.route("/stats/bulletin")
+@conditional(stats_fingerprint)
 @page_cache.public("stats")
 def stats_bulletin():
     """The bulletin sentence for a region and period."""

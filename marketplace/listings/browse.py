@@ -2,6 +2,7 @@
 from flask import render_template, request, url_for
 
 from marketplace import page_cache
+from marketplace.http_cache import browse_fingerprint, conditional
 from marketplace.listings import bp
 from marketplace.listings.browse_params import AMOUNT_PARAMS, SORTS, BrowseParams, parse_params
 from marketplace.listings.browse_service import browse
@@ -60,6 +61,7 @@ def _render(kind: str, template: str):
 
 
 @bp.route("/results")
+@conditional(browse_fingerprint)
 @page_cache.public("listings", searches=True)
 def browse_results():
     """Published technology results, filtered, sorted and paged."""
@@ -67,6 +69,7 @@ def browse_results():
 
 
 @bp.route("/needs")
+@conditional(browse_fingerprint)
 @page_cache.public("listings", searches=True)
 def browse_needs():
     """Published technology needs (incl. 揭榜挂帅), filtered, sorted and paged."""

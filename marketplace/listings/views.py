@@ -4,10 +4,12 @@ Each view is registered twice, once per kind (`result_detail`, `need_detail`, �
 Browsing lives in browse.py; 揭榜挂帅 in views_bounty.py; dashboard and review
 queue in views_dashboard.py.
 """
+
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace import page_cache
+from marketplace.http_cache import browse_fingerprint, conditional
 from marketplace.listings import bp
 from marketplace.listings import services
 from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
@@ -81,6 +83,7 @@ def edit_listing(kind: str, listing_id: int):
     return render_template(f"listings/form_{kind}.html", form=form, listing=listing)
 
 
+@conditional(browse_fingerprint)
 @page_cache.public("listings")
 def listing_detail(kind: str, listing_id: int):
     """A result or need; history for the owner organisation and reviewers."""
@@ -94,7 +97,7 @@ def listing_detail(kind: str, listing_id: int):
     return render_template(
         f"listings/detail_{kind}.html", listing=listing, events=list(listing.events) if insider else [],
         actions=services.actions_for(listing, current_user), can_edit=can_edit_listing(current_user, listing),
-        action_form=ActionForm(), listing_version=services.version, **context)
+        listing_version=services.version, **context)
 
 
 @permission_required(LOGGED_IN)

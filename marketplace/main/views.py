@@ -4,11 +4,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace import page_cache
+from marketplace.http_cache import browse_fingerprint, conditional
 from marketplace.main import bp
 from marketplace.main import services
 
 
 @bp.route("/")
+@conditional(browse_fingerprint)
 @page_cache.public("listings")
 def index():
     """Home: counts, newest results and needs, fields and open 揭榜挂帅 bounties."""

@@ -3,6 +3,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from marketplace import page_cache
+from marketplace.http_cache import conditional, stats_fingerprint
 from marketplace.permissions import can_see_parties, has, permission_required, region_scope_prefix
 from marketplace.regions import RegionRow, all_regions
 from marketplace.stats import bp, exports, report, services
@@ -63,6 +64,7 @@ def _page(template: str, keys):
 
 
 @bp.route("/")
+@conditional(stats_fingerprint)
 @page_cache.public("stats")
 def public():
     """Public statistics: figures, 同比, ranks, breakdowns and charts (no party names)."""
