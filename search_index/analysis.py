@@ -22,9 +22,16 @@ QUERY_STOP_WORDS = frozenset(
     "的 了 和 与 及 或 等 在 是 对 之 其 以及 及其 and or not andnot the of a an".split()
 )
 
+# Segmentation of a CJK run depends on the run and the dictionary only: runs seen before
+# (organisation names, keywords, stock phrases of descriptions) are not cut again.
+MAX_MEMO_RUNS = 100_000
+MAX_MEMO_RUN_CHARS = 40  # longer runs seldom repeat
+
 _lock = threading.Lock()
 _converter = None
 _jieba = None
+_segments: dict[str, tuple[str, ...]] = {}
+_segments_key = [None]  # the dictionary state `_segments` was cut with
 
 
 def _opencc():
@@ -64,6 +71,25 @@ def jieba_module():
     return _jieba
 
 
+def _check_segments(jieba) -> None:
+    """Forget memoised cuts once words were added to the dictionary (add_word changes its total)."""
+    key = (jieba.dt.total, len(jieba.dt.FREQ))
+    if key != _segments_key[0]:
+        _segments.clear()
+        _segments_key[0] = key
+
+
+def _cut_for_search(jieba, run: str) -> tuple[str, ...]:
+    terms = _segments.get(run)
+    if terms is None:
+        terms = tuple(jieba.cut_for_search(run))
+        if len(run) <= MAX_MEMO_RUN_CHARS:
+            if len(_segments) >= MAX_MEMO_RUNS:
+                _segments.clear()
+            _segments[run] = terms
+    return terms
+
+
 def ascii_terms(word: str) -> list[str]:
     """A model number or English word: the joined form plus its parts (MX-500 → mx500, mx, 500)."""
     parts = ASCII_PARTS.findall(word)
@@ -77,10 +103,11 @@ def ascii_terms(word: str) -> list[str]:
 def segment_for_index(text: str) -> list[str]:
     """Terms of normalised text: jieba search mode for Chinese, ASCII words as above."""
     jieba = jieba_module()
+    _check_segments(jieba)
     terms = []
     for run in SPLIT_RUNS.findall(text):
         if CJK_RUN.fullmatch(run):
-            terms.extend(jieba.cut_for_search(run))
+            terms.extend(_cut_for_search(jieba, run))
         else:
             terms.extend(ascii_terms(run))
     return terms

@@ -27,6 +27,7 @@ from whoosh import index, writing
 
 from models import SearchChange, db
 from search_index.analysis import jieba_module
+from search_index.bulk import bulk_writer
 from search_index.outbox import IndexStale, anchor_of, check_history, check_pruned, is_marker
 from search_index.schema import SCHEMA_VERSION, build_schema, document_for, listing_rows
 
@@ -235,8 +236,7 @@ def rebuild(app, progress=None, procs: int | None = None) -> int:
         else:
             os.makedirs(path, exist_ok=True)
             ix = index.create_in(path, build_schema())
-        options = {"procs": procs, "limitmb": 256, "multisegment": True} if procs > 1 else {"limitmb": 256}
-        writer = ix.writer(timeout=WRITER_TIMEOUT, delay=0.05, **options)
+        writer = bulk_writer(ix, procs, timeout=WRITER_TIMEOUT, delay=0.05)
         total = 0
         try:
             for kind in ("result", "need"):

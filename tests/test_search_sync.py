@@ -9,8 +9,8 @@ import pytest
 from whoosh import index
 
 import search_index
-from search_index import indexer
-from models import Region, db
+from search_index import indexer, schema
+from models import ListingStatus, Region, db
 from tests import factories as f
 from tests.conftest import POSTGRES_URL, build_app
 
@@ -171,3 +171,44 @@ def test_a_segment_file_vanishing_while_the_searcher_reopens_is_retried(app, ctx
     third = f.make_result(org, title="燃料电池电堆测试平台").id
     db.session.commit()
     assert set(search_index.search("result", "燃料电池").ids) == {first, second, third}
+
+
+def index_contents(ix) -> dict:
+    """Every posting (weight and value) and field length by listing key: document numbers differ between writers."""
+    with ix.reader() as reader:
+        keys = {docnum: term.decode() for term in reader.lexicon("key")
+                for docnum in reader.postings("key", term).all_ids()}
+        contents = {}
+        for name in ix.schema.names():
+            if not ix.schema[name].indexed:
+                continue
+            for term in reader.lexicon(name):
+                matcher = reader.postings(name, term)
+                while matcher.is_active():
+                    contents[name, term, keys[matcher.id()]] = (matcher.weight(), matcher.value())
+                    matcher.next()
+            contents.update({(name, "length", key): reader.doc_field_length(d, name) for d, key in keys.items()})
+        facets = reader.column_reader("facets")
+        contents.update({("facets", key): facets[d] for d, key in keys.items()})
+    return contents
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_rebuild_writes_what_whooshs_own_writer_writes(app, tmp_path, procs):
+    with app.app_context():
+        app.config["SEARCH_AUTO_SYNC"] = False
+        org = f.make_org(name="昆明理工大學")
+        for i in range(60):
+            f.make_result(org, title=f"高性能燃料電池鉑基催化劑{i}号 MX-{i}00型", keywords="燃料电池;催化剂",
+                          summary="低铂载量催化剂，功率密度提升。燃料电池燃料电池。" * (1 + i % 3))
+            f.make_need(org, title=f"电池包热管理技术需求{i}", is_bounty=i % 4 == 0)
+        f.make_result(org, title="未发布的成果", status=ListingStatus.DRAFT)
+        db.session.commit()
+        assert search_index.rebuild(app, procs=procs) == 120
+        reference = index.create_in(str(tmp_path), schema.build_schema())
+        with reference.writer() as writer:
+            for kind in ("result", "need"):
+                for row in schema.listing_rows(kind, db.session):
+                    writer.add_document(**schema.document_for(row))
+        db.session.rollback()
+    assert index_contents(index.open_dir(app.config["SEARCH_INDEX_DIR"])) == index_contents(reference)
