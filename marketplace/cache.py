@@ -43,6 +43,12 @@ for _group, _tables in GROUPS.items():
 _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 _DDL = re.compile(r"\s*(?:CREATE|DROP|ALTER)\s", re.IGNORECASE)
 _TOUCHED = "cache_groups_touched"
+# The token upsert in the driver's own placeholder style (SQLite: ?, psycopg: %s).
+_UPSERT = {
+    "?": "INSERT INTO cache_versions (name, token) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET token = excluded.token",
+    "%s": "INSERT INTO cache_versions (name, token) VALUES (%s, %s) "
+          "ON CONFLICT (name) DO UPDATE SET token = excluded.token",
+}
 _TOKENS = "cache_tokens"
 MAX_ENTRIES = 512
 
@@ -88,15 +94,14 @@ def _bump_on_commit(conn):
     groups = conn.info.pop(_TOUCHED, None)
     if not groups:
         return
-    # Inside the transaction that is about to commit, through the driver's own cursor (no
-    # statement events, no parameters: names are our constants, tokens our own integers).
+    # Inside the transaction that is about to commit, through the driver's own cursor (no statement events).
     cursor = conn.connection.cursor()
+    upsert = _UPSERT["?" if conn.dialect.paramstyle == "qmark" else "%s"]
     try:
         if not _table_exists(conn, cursor):  # a database not migrated this far yet: nothing is cached from it
             return
         for name in sorted(groups):  # one order everywhere: two writers never wait on each other crosswise
-            cursor.execute(f"INSERT INTO cache_versions (name, token) VALUES ('{name}', {secrets.randbits(62)}) "
-                           "ON CONFLICT (name) DO UPDATE SET token = excluded.token")
+            cursor.execute(upsert, (name, secrets.randbits(62)))
     finally:
         cursor.close()
     if has_app_context():
