@@ -3,13 +3,14 @@ import csv
 import io
 import os
 import re
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from marketplace.cache import Cache
 from models import Region, db
+from models.region import RegionNaming
 
 SHIPPED_REGIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "regions.csv")
 REGION_COLUMNS = ("code", "name", "province_code", "province")
@@ -67,21 +68,14 @@ def load_shipped_regions() -> tuple[int, int]:
         return load_regions(handle.read())
 
 
-class RegionRow(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class RegionRow(RegionNaming):
     """A region as plain data (kept between requests; reads like the model)."""
 
     code: str
     name: str
     province_code: str
     province: str
-
-    @property
-    def is_province(self) -> bool:
-        return self.code == self.province_code
-
-    @property
-    def full_name(self) -> str:
-        return self.name if self.is_province else f"{self.province}{self.name}"
 
 
 _TREE = Cache("regions", ("regions",), max_entries=1)

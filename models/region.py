@@ -5,7 +5,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models import db
 
 
-class Region(db.Model):
+class RegionNaming:
+    """What a region says of itself, for the model and for plain copies of it (code, name, province_code, province)."""
+
+    @property
+    def is_province(self) -> bool:
+        return self.code == self.province_code
+
+    @property
+    def full_name(self) -> str:
+        return self.name if self.is_province else f"{self.province}{self.name}"
+
+
+class Region(RegionNaming, db.Model):
     __tablename__ = "regions"
     __table_args__ = (
         CheckConstraint("length(code) = 6", name="code_six_digits"),
@@ -16,14 +28,6 @@ class Region(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     province_code: Mapped[str] = mapped_column(String(6), index=True)
     province: Mapped[str] = mapped_column(String(64))
-
-    @property
-    def is_province(self) -> bool:
-        return self.code == self.province_code
-
-    @property
-    def full_name(self) -> str:
-        return self.name if self.is_province else f"{self.province}{self.name}"
 
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name}>"
