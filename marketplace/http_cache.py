@@ -114,7 +114,7 @@ def _fingerprint(*groups: str, searches: bool = False) -> Fingerprint | None:
         return None
     parts = [current[group] for group in groups] + [_today()]
     if searches and request.args.get("q"):
-        parts.append(search_index.generation())
+        parts.append(query_index_generation())
     return Fingerprint("|".join(map(str, parts)))
 
 
@@ -175,6 +175,20 @@ def _is_personal(load: bool = True) -> bool:
     return bool(getattr(user, "is_authenticated", False)) or "Authorization" in request.headers
 
 
+def anonymous_reader() -> bool:
+    """Nothing the answer shows can depend on who asks: no user, no API token, no flash message waiting."""
+    return not _is_personal() and "_flashes" not in session
+
+
+def query_index_generation() -> int | None:
+    """For a request with a text query, this node's index generation (read once per request); else None."""
+    if not request.args.get("q"):
+        return None
+    if "index_generation" not in g:
+        g.index_generation = search_index.generation()
+    return g.index_generation
+
+
 def _flashes_shown() -> bool:
     return bool(request_ctx.flashes)
 
@@ -211,7 +225,7 @@ def conditional(fingerprint=None):
             if request.method not in ("GET", "HEAD"):
                 return view(**view_args)
             early = None
-            if fingerprint is not None and not _is_personal() and "_flashes" not in session:
+            if fingerprint is not None and anonymous_reader():
                 early = fingerprint(**view_args)
                 if early is not None:
                     tag = _tag(request.endpoint, early.text, _csrf_part())

@@ -14,18 +14,12 @@ compression) are added to a kept answer exactly as to a fresh one.
 from datetime import date
 from functools import wraps
 
-from flask import Response, make_response, request, session
-from flask_login import current_user
+from flask import Response, make_response, request
 
-import search_index
 from marketplace.cache import Cache
+from marketplace.http_cache import anonymous_reader, query_index_generation
 
 MAX_PAGES = 64  # per view: the newest pages and the most asked queries
-
-
-def _anonymous_read() -> bool:
-    return (request.method == "GET" and "Authorization" not in request.headers
-            and not current_user.is_authenticated and not session.get("_flashes"))
 
 
 def public(*groups: str, searches: bool = False):
@@ -36,9 +30,9 @@ def public(*groups: str, searches: bool = False):
 
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if not _anonymous_read():
+            if request.method != "GET" or not anonymous_reader():
                 return view(*args, **kwargs)
-            index = search_index.generation() if searches and request.args.get("q") else None
+            index = query_index_generation() if searches else None
             key = (request.full_path, date.today(), index)
 
             fresh = []
