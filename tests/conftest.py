@@ -18,6 +18,29 @@ from marketplace.config import environment_overrides
 from models import Region, db
 from tests import factories
 
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (`<name>_gw0` …), created when missing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first() is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+if os.environ.get("DATABASE_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Subprocesses and apps built from the environment use the worker's database too.
+    os.environ["DATABASE_URL"] = _worker_database(environment_overrides()["SQLALCHEMY_DATABASE_URI"],
+                                                  os.environ["PYTEST_XDIST_WORKER"])
 POSTGRES_URL = environment_overrides().get("SQLALCHEMY_DATABASE_URI")
 # The test database need not survive a crash: commits do not wait for the WAL to reach the disk.
 if POSTGRES_URL:

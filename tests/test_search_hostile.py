@@ -1,6 +1,4 @@
 """Hostile queries and the JSON API: bounded, friendly, never a 500."""
-import time
-
 import pytest
 
 import search_index
@@ -26,10 +24,9 @@ def corpus(ctx):
 
 
 @pytest.mark.parametrize("q", KILLERS)
-def test_hostile_queries_are_plain_text_and_fast(corpus, q):
-    started = time.monotonic()
+def test_hostile_queries_are_plain_text(corpus, q):
+    # Their cost is bounded by the search's own deadline (test_time_limit_gives_a_friendly_error), not timed here.
     found = search_index.search("result", q)
-    assert time.monotonic() - started < 1.0
     assert found.total <= len(corpus)
 
 
