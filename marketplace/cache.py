@@ -29,7 +29,7 @@ from models import CacheVersion, db
 # group → the tables whose writes change the figures cached under it.
 GROUPS = {
     "listings": ("tech_results", "tech_needs", "organisations", "bounty_applications", "regions"),
-    "stats": ("stats_daily", "regions"),
+    "stats": ("stats_daily", "regions", "contract_amendments", "year_closes"),
     # Brokers' names are read afresh (marketplace.stats.services.top_parties): a log-in writes `users`.
     "parties": ("contracts", "regions"),
     "regions": ("regions",),

@@ -109,3 +109,11 @@ def region_choices(include_blank: str | None = None, cities_of: str | None = "*"
         elif cities_of == "*" or region.province_code == cities_of:
             choices.append(SelectChoice(region.code, f"　{region.name}"))
     return choices
+
+
+def region_label(code: str | None) -> str:
+    """'云南省昆明市' for 530100; an unknown code is shown as it is."""
+    if not code:
+        return ""
+    found = next((region for region in all_regions() if region.code == code), None)
+    return found.full_name if found is not None else code

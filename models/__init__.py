@@ -22,6 +22,9 @@ from models.stats import StatsDaily  # noqa: E402
 from models.event import EventDeal, EventNeed, MatchEvent  # noqa: E402
 from models.match import BrokerProfile, Match, MatchStatus, MatchStep, Message  # noqa: E402
 from models.cache_version import CacheVersion  # noqa: E402
+from models.amendment import AMENDMENT_STATUS_LABELS, AmendmentStatus, ContractAmendment  # noqa: E402
+from models.calendar import CalendarDay  # noqa: E402
+from models.year_close import YearClose  # noqa: E402
 
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken", "UserSession",
@@ -30,4 +33,5 @@ __all__ = [
     "ContractAttachment", "ContractImport", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
     "StatsDaily", "MatchEvent", "EventNeed", "EventDeal",
     "BrokerProfile", "Match", "MatchStatus", "MatchStep", "Message", "CacheVersion",
+    "ContractAmendment", "AmendmentStatus", "AMENDMENT_STATUS_LABELS", "CalendarDay", "YearClose",
 ]

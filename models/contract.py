@@ -129,6 +129,7 @@ class Contract(db.Model):
 
     events = relationship("ContractEvent", back_populates="contract", order_by="ContractEvent.id")
     attachments = relationship("ContractAttachment", back_populates="contract", order_by="ContractAttachment.id")
+    amendments = relationship("ContractAmendment", back_populates="contract", order_by="ContractAmendment.id")
     broker = relationship("User", foreign_keys=[broker_id])
     seller_confirmed_by = relationship("User", foreign_keys=[seller_confirmed_by_id])
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from marketplace.api.tokens import create_token
 from marketplace.brokers.services import save_profile
+from marketplace.contracts import amendments
 from marketplace.contracts import services as contracts
 from marketplace.listings import services as listings
 from marketplace.matching import inbox
@@ -19,11 +20,11 @@ from marketplace.matching import services as matching
 from marketplace.permissions import LOGGED_IN, PERMISSIONS, PUBLIC, ROUTES
 from marketplace.stats import events
 from models import (
-    ApiToken, BountyApplication, BrokerProfile, Contract, ContractAttachment, ListingStatus, Match, MatchEvent,
+    ApiToken, BountyApplication, BrokerProfile, Contract, ContractAmendment, ContractAttachment, ListingStatus, Match, MatchEvent,
     Message, TechNeed, TechResult, User, db,
 )
 from models.user import ROLES
-from tests.contract_helpers import draft
+from tests.contract_helpers import amendment_data, draft
 from tests.factories import make_need, make_org, make_result, make_user
 
 ANONYMOUS = "anonymous"
@@ -39,12 +40,12 @@ PDF = b"%PDF-1.4\n% access table\n"
 ARG_KINDS = {
     "contract_id": "contract", "attachment_id": "attachment", "match_id": "match", "message_id": "message",
     "event_id": "event", "profile_id": "profile", "token_id": "token", "user_id": "user",
-    "application_id": "application", "result_id": "result", "need_id": "need",
+    "application_id": "application", "result_id": "result", "need_id": "need", "amendment_id": "amendment",
 }
 MODELS = {
     "result": TechResult, "need": TechNeed, "contract": Contract, "attachment": ContractAttachment, "match": Match,
     "message": Message, "event": MatchEvent, "profile": BrokerProfile, "token": ApiToken, "user": User,
-    "application": BountyApplication,
+    "application": BountyApplication, "amendment": ContractAmendment,
 }
 FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
               "filename": "css/site.css"}
@@ -92,6 +93,9 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "contracts.remove_attachment": {"own": {"institute"}},
     "contracts.download": {"own": {"institute", "enterprise"}},
     "contracts.certificate": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    # 变更登记: the seller side and the registrar apply; they and the registrar act on the application
+    "contracts.amend": {"own": {"institute", "official"}, "other_org": {"official"}},
+    "contracts.amendment_action": {"own": {"institute", "official"}, "other_org": {"official"}},
     "stats.event_detail": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS},
                            "other_region": ALL | {ANONYMOUS}},
     "stats.event_attach_needs": {"own": OFFICIALS, "other_org": OFFICIALS, "other_region": {"admin"}},
@@ -115,7 +119,7 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "api.contract_action": {"own": {"institute", "official"}, "other_org": {"official"}},
 }
 # Views that answer a refused write with a message and a redirect back (the service refuses it)
-REDIRECT_REFUSALS = {"contracts.action", "contracts.upload", "contracts.remove_attachment", "matching.act",
+REDIRECT_REFUSALS = {"contracts.action", "contracts.amendment_action", "contracts.upload", "contracts.remove_attachment", "matching.act",
                      "matching.open_contract"}
 CONTRACT_FORM = {"contract_type": "技术转让", "title": "改过的合同", "tech_field": "生物医药和医疗器械",
                  "buyer_name": "某制药公司", "buyer_type": "企业", "buyer_region": "530300", "signed_on": "2026-03-02",
@@ -136,6 +140,7 @@ def body_for(endpoint: str, world: dict) -> dict:
         "api.need_action": {"action": "approve"}, "listings.apply": {"proposal": "我们能做。"},
         "contracts.edit": CONTRACT_FORM, "api.update_contract": {"title": "改"},
         "contracts.action": {"action": "accept"}, "api.contract_action": {"action": "accept"},
+        "contracts.amend": {**CONTRACT_FORM, "reason": "补充协议"}, "contracts.amendment_action": {"action": "approve"},
         "contracts.upload": {"document": (io.BytesIO(PDF), "合同.pdf")},
         "matching.act": {"action": "accept"}, "matching.save_notes": {"notes": "私下的备注"},
         "matching.open_contract": {"contract_type": "技术开发", "amount_wan": "10", "signed_on": "2026-03-02"},
@@ -149,7 +154,8 @@ def body_for(endpoint: str, world: dict) -> dict:
 # Where the endpoint reads a state other than the family default
 STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "contracts.edit": "draft",
          "contracts.upload": "draft", "contracts.remove_attachment": "draft", "contracts.download": "draft",
-         "contracts.certificate": "registered", "api.update_contract": "draft", "listings.result_edit": "draft",
+         "contracts.certificate": "registered", "contracts.amend": "registered",
+         "contracts.amendment_action": "registered", "api.update_contract": "draft", "listings.result_edit": "draft",
          "listings.need_edit": "draft", "api.result_update": "draft", "api.need_update": "draft",
          "matching.need_suggestions": "published", "matching.result_suggestions": "published",
          "api.need_matches": "published"}
@@ -236,6 +242,9 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
     contracts.transition(registered, "accept", broker_of_region)
     contracts.transition(registered, "register", broker_of_region)
     mine["contract", "registered"] = registered
+    change = amendment_data(registered, title=f"{region}{pair}变更后的合同")
+    mine["amendment"] = amendments.apply_for(registered, inst, "补充协议更正名称", change["data"],
+                                             registered.contract_amount_fen, registered.deductions, change["buyer"])
     mine["match"] = matching.propose(people["broker"], mine["need", "published"], mine["result", "published"], "推荐")
     matching.set_notes(mine["match"], people["broker"], f"{region}{pair}私密备注")
     mine["event"] = events.create_event(people["official"], {"name": f"{region}{pair}对接会", "region_code": code,

@@ -98,6 +98,15 @@ def data(app, client):
     world["filed"] = filed.json["id"]
     world["draft_contract"] = client.post(f"{PREFIX}/contracts", json=CONTRACT_BODY,
                                           headers=auth_for(world, "inst")).json["id"]
+    for name in ("registered", "registered2"):
+        world[name] = client.post(f"{PREFIX}/contracts", json={**CONTRACT_BODY, "submit": True},
+                                  headers=auth_for(world, "inst")).json["id"]
+        for action in ("accept", "register"):
+            client.post(f"{PREFIX}/contracts/{world[name]}/actions", json={"action": action},
+                        headers=auth_for(world, "official_km"))
+    applied = client.post(f"{PREFIX}/contracts/{world['registered']}/amendments",
+                          json={"title": "变更后的名称", "reason": "补充协议"}, headers=auth_for(world, "inst"))
+    world["amendment"] = applied.json["amendments"][-1]["id"]
     return world
 
 
@@ -161,6 +170,30 @@ def cases(w: dict) -> list[tuple]:
         ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "official_km", huge, 413),
         ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "official_km", form, 415),
         ("post", "/contracts/{contract_id}/actions", f"{filed}/actions", "official_km", {"json": {"action": "x"}}, 422),
+    ]
+    amend, amend2 = f"/contracts/{w['registered']}/amendments", f"/contracts/{w['registered2']}/amendments"
+    apply_path, act_path = "/contracts/{contract_id}/amendments", "/contracts/{contract_id}/amendments/{amendment_id}/actions"
+    decide = f"{amend}/{w['amendment']}/actions"
+    change = {"json": {"contract_amount": "1200000.00", "reason": "补充协议调整金额"}}
+    rows += [
+        ("post", apply_path, amend2, "inst", change, 201),
+        ("post", apply_path, amend, "inst", change, 409),
+        ("post", apply_path, amend2, "inst", raw, 400),
+        ("post", apply_path, amend2, None, change, 401),
+        ("post", apply_path, amend2, "ent", change, 403),
+        ("post", apply_path, amend2, "far", change, 404),
+        ("post", apply_path, amend2, "inst", huge, 413),
+        ("post", apply_path, amend2, "inst", form, 415),
+        ("post", apply_path, amend2, "inst", {"json": {"reason": "只有理由"}}, 422),
+        ("post", act_path, decide, "official_km", {"json": {"action": "approve"}}, 200),
+        ("post", act_path, decide, "official_km", {"json": {"action": "approve"}}, 409),
+        ("post", act_path, decide, "official_km", raw, 400),
+        ("post", act_path, decide, None, {"json": {"action": "approve"}}, 401),
+        ("post", act_path, decide, "inst", {"json": {"action": "approve"}}, 403),
+        ("post", act_path, decide, "far", {"json": {"action": "approve"}}, 404),
+        ("post", act_path, decide, "official_km", huge, 413),
+        ("post", act_path, decide, "official_km", form, 415),
+        ("post", act_path, decide, "official_km", {"json": {"action": "fly"}}, 422),
     ]
     listing_rows = [("result", "results", RESULT_BODY, "inst", "ent"), ("need", "needs", NEED_BODY, "ent", "inst")]
     for kind, path, body, owner, other in listing_rows:

@@ -10,7 +10,7 @@ from marketplace.contracts.deadlines import add_working_days, review_due
 from marketplace.contracts.services import ContractError
 from marketplace.contracts.workflow import TRANSITIONS
 from models import Contract, ContractEvent, ContractStatus, db
-from tests.contract_helpers import draft, officials, parties, register_path
+from tests.contract_helpers import amend, draft, officials, parties, register_path
 from tests.factories import make_user
 
 
@@ -134,11 +134,11 @@ def test_idempotent_filing_key_creates_one_contract(world):
 def test_amend_and_cancel_keep_history(world):
     c = draft(world["seller"], world["buyer"], world["seller_user"])
     register_path(c, world["seller_user"], world["official_a"])
-    services.amend_registered(c, world["official_a"], "补充协议调整金额", 2_000_000_00, {"parts": 1_00})
+    amend(c, world["seller_user"], [world["official_a"]], "补充协议调整金额", 2_000_000_00, {"parts": 1_00})
     assert (c.contract_amount_fen, c.tech_amount_fen, c.status) == (2_000_000_00, 2_000_000_00 - 1_00, "registered")
     services.transition(c, "cancel", world["official_a"], "双方解除合同")
     assert c.status == ContractStatus.CANCELLED
-    assert [e.action for e in c.events][-2:] == ["amend", "cancel"]
+    assert [e.action for e in c.events][-3:] == ["amend_apply", "amend", "cancel"]
 
 
 def test_working_day_deadlines():

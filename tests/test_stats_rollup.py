@@ -9,7 +9,7 @@ from marketplace.contracts import services as contract_services
 from marketplace.contracts.importer import CONTRACT_COLUMNS, ContractImportFailed, import_contracts_file
 from marketplace.stats import rollup
 from models import Contract, StatsDaily, db
-from tests.contract_helpers import draft, officials, parties, register_path
+from tests.contract_helpers import amend, draft, officials, parties, register_path
 from tests.factories import make_user
 from tests.test_stats_data import add_contract
 
@@ -52,7 +52,7 @@ def test_registration_amendment_and_cancellation_through_the_workflow(ctx):
     register_path(contract, seller_user, official, on=date(2026, 6, 11))
     db.session.commit()
     assert rollup.stored_totals()[("seller", date(2026, 6, 11), "530100")] == (1, 1_234_567_89, 1_234_567_89)
-    contract_services.amend_registered(contract, official, "金额更正", 1_000_000_00, {"equipment": 100_000_00})
+    amend(contract, seller_user, [official], "金额更正", 1_000_000_00, {"equipment": 100_000_00})
     db.session.commit()
     assert rollup.stored_totals()[("seller", date(2026, 6, 11), "530100")] == (1, 1_000_000_00, 900_000_00)
     assert rollup.stored_totals()[("buyer", date(2026, 6, 11), "530300")] == (1, 1_000_000_00, 900_000_00)

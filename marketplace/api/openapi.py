@@ -134,8 +134,22 @@ def _contract_paths() -> dict:
         "/contracts/{contract_id}/actions": {
             "parameters": [contract_id],
             "post": op("登记流程操作：file、withdraw（卖方一侧）；accept、return、first_review、register、refuse、"
-                       "amend、cancel（辖区登记机构）", _json(ref("ContractDetail"), "操作后的合同"),
+                       "cancel（辖区登记机构）。变更登记请用 /contracts/{contract_id}/amendments",
+                       _json(ref("ContractDetail"), "操作后的合同"),
                        (400, 401, 403, 404, 409, 413, 415, 422), TOKEN, body="ContractAction"),
+        },
+        "/contracts/{contract_id}/amendments": {
+            "parameters": [contract_id],
+            "post": op("申请变更登记（已登记的合同；卖方一侧或辖区登记机构）：只需给出要变更的字段和 reason；卖方不能变更。"
+                       "经登记机构审核后生效（变更前或变更后技术交易额达 500 万元的须复核）",
+                       _json(ref("ContractDetail"), "已提交申请的合同（amendments 中为新申请）"), WRITE_ERRORS, TOKEN,
+                       body="AmendmentInput", status=201, headers=LOCATION),
+        },
+        "/contracts/{contract_id}/amendments/{amendment_id}/actions": {
+            "parameters": [contract_id, path_id("amendment_id", "变更申请编号")],
+            "post": op("审核变更申请：first_review、approve、refuse（辖区登记机构；已结账年度由管理员）；withdraw（卖方一侧）",
+                       _json(ref("Amendment"), "操作后的变更申请"), (400, 401, 403, 404, 409, 413, 415, 422), TOKEN,
+                       body="AmendmentAction"),
         },
     }
 

@@ -2,7 +2,7 @@
 from marketplace.contracts.workflow import ACTIONS as CONTRACT_ACTIONS
 from marketplace.listings.forms import MAX_TEXT
 from marketplace.listings.workflow import ACTIONS as LISTING_ACTIONS
-from models import CONTRACT_STATUS_LABELS, STATUS_LABELS
+from models import AMENDMENT_STATUS_LABELS, CONTRACT_STATUS_LABELS, STATUS_LABELS
 from models.contract import CONTRACT_SUBTYPES, CONTRACT_TYPES, DEDUCTION_KINDS, REFUSAL_REASONS
 from models.user import ROLES
 from models.vocab import COOPERATION_MODES, IP_TYPES, MATURITY_LEVELS, ORG_TYPES, TECH_FIELDS, TRANSFER_MODES
@@ -167,7 +167,22 @@ SCHEMAS = {
     "Deductions": DEDUCTIONS,
     "ContractEvent": CONTRACT_EVENT,
     "Contract": obj(CONTRACT_FIELDS, list(CONTRACT_FIELDS)),
-    "ContractDetail": obj({**CONTRACT_FIELDS, "events": array(ref("ContractEvent"))}, [*CONTRACT_FIELDS, "events"]),
+    "ContractDetail": obj({**CONTRACT_FIELDS, "amendments": array(ref("Amendment")), "events": array(ref("ContractEvent"))},
+                          [*CONTRACT_FIELDS, "amendments", "events"]),
+    "Amendment": obj({
+        "id": INTEGER, "contract_id": INTEGER, "status": string(enum=list(AMENDMENT_STATUS_LABELS)),
+        "status_label": string(), "reason": string(),
+        "changes": array(obj({"field": string(), "before": {"type": ["string", "integer", "null"]},
+                              "after": {"type": ["string", "integer", "null"]}}, ["field", "before", "after"])),
+        "proposed_at": DATETIME, "decided_at": nullable(DATETIME), "decision_comment": string()},
+        ["id", "contract_id", "status", "status_label", "reason", "changes", "proposed_at", "decided_at",
+         "decision_comment"]),
+    "AmendmentInput": obj({**CONTRACT_CONTENT_IN, "buyer_name": string(maxLength=100),
+                           "buyer_type": string(enum=list(ORG_TYPES)), "buyer_region": string(description="六位行政区划代码"),
+                           "reason": string(minLength=1, maxLength=1000, description="变更理由")},
+                          ["reason"], minProperties=2),
+    "AmendmentAction": obj({"action": string(enum=["first_review", "approve", "refuse", "withdraw"]),
+                            "comment": nullable(string(maxLength=1000, description="refuse 时必填"))}, ["action"]),
     "ContractPage": page_of(ref("Contract")),
     "ContractInput": obj(CONTRACT_IN, ["contract_type", "title", "tech_field", "buyer_name", "buyer_type",
                                        "buyer_region", "signed_on", "contract_amount"]),

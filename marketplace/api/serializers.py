@@ -74,9 +74,26 @@ def contract_json(contract, with_events: bool = False) -> dict:
         "created_at": utc(contract.created_at), "updated_at": utc(contract.updated_at),
     }
     if with_events:
+        data["amendments"] = [amendment_json(a) for a in contract.amendments]
         data["events"] = [{
             "action": e.action, "label": EVENT_LABELS.get(e.action, e.action), "from_status": e.from_status,
             "to_status": e.to_status, "actor": (e.actor.display_name or e.actor.username) if e.actor else None,
             "comment": e.comment, "at": utc(e.at),
         } for e in contract.events]
     return data
+
+
+def amendment_json(amendment) -> dict:
+    """An application for 变更登记: what changes (before → after, amounts in 元) and its review."""
+    def shown(name, value):
+        return yuan_str(value) if name.endswith("_fen") and value is not None else value
+
+    return {
+        "id": amendment.id, "contract_id": amendment.contract_id, "status": amendment.status,
+        "status_label": amendment.status_label, "reason": amendment.reason,
+        "changes": [{"field": name.removesuffix("_fen"), "before": shown(name, amendment.before.get(name)),
+                     "after": shown(name, value)}
+                    for name, value in amendment.after.items() if amendment.before.get(name) != value],
+        "proposed_at": utc(amendment.proposed_at), "decided_at": utc(amendment.decided_at),
+        "decision_comment": amendment.decision_comment or "",
+    }

@@ -174,3 +174,17 @@ class AttachmentForm(FlaskForm):
 
 class RemoveAttachmentForm(FlaskForm):
     """Remove one attachment (a POST with only the CSRF token)."""
+
+
+class AmendmentForm(ContractForm):
+    """变更登记: the contract's new content (the seller stays) and why it changes."""
+
+    reason = TextAreaField("变更理由", filters=[clean_text],
+                           validators=[required("变更理由"), max_length("变更理由", 1000)],
+                           description="如：双方签订补充协议调整合同金额")
+
+    def fill_from(self, contract) -> None:
+        """Pre-fill with the registered content (GET only)."""
+        super().fill_from(contract)
+        self.buyer_name.data, self.buyer_type.data = contract.buyer_name, contract.buyer_type
+        self.buyer_region.data = contract.buyer_region

@@ -2,9 +2,9 @@
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from marketplace.contracts import bp, services
+from marketplace.contracts import amendments, bp, services
 from marketplace.contracts.forms import AttachmentForm, ContractForm, DecisionForm, RemoveAttachmentForm
-from marketplace.contracts.workflow import EVENT_LABELS, SELLER, actions_from
+from marketplace.contracts.workflow import EVENT_LABELS, REGISTRAR, SELLER, actions_from
 from marketplace.permissions import LOGGED_IN, can_view_contract, has, permission_required
 from marketplace.web import committing
 from models import CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractStatus, db
@@ -72,10 +72,16 @@ def detail(contract_id):
     contract = _load(contract_id)
     parties = services.parties_of(current_user, contract)
     awaiting = services.needs_seller_confirmation(contract)
-    actions = [a for a in actions_from(contract.status, parties) if a.name != "confirm" or awaiting]
+    # 变更登记 is applied for with the new content (contracts.amend), not taken as a bare step.
+    actions = [a for a in actions_from(contract.status, parties)
+               if (a.name != "confirm" or awaiting) and a.name != "amend"]
+    amendment_actions = {a.id: amendments.actions_for(current_user, a) for a in contract.amendments if a.is_open}
     return render_template("contracts/detail.html", contract=contract, actions=actions, form=DecisionForm(),
                            upload_form=AttachmentForm(), remove_form=RemoveAttachmentForm(),
-                           can_edit=SELLER in parties, awaiting_confirmation=awaiting, event_labels=EVENT_LABELS)
+                           can_edit=SELLER in parties, awaiting_confirmation=awaiting, event_labels=EVENT_LABELS,
+                           can_amend=bool(parties & {SELLER, REGISTRAR}), open_amendment=bool(amendment_actions),
+                           amendment_actions=amendment_actions, amendment_labels=amendments.FIELD_LABELS,
+                           amendment_value=amendments.shown_value)
 
 
 @bp.route("/<int:contract_id>/action", methods=["POST"])

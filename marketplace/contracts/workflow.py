@@ -6,6 +6,7 @@ from models import ContractStatus as S
 SELLER = "seller"  # a member of the seller organisation, or the contract's broker
 SELLER_MEMBER = "seller_member"  # a member of the seller organisation itself (not its broker)
 REGISTRAR = "registrar"  # an official whose region covers the seller's region
+ADMIN = "admin"  # applies the approved amendments of a closed year
 
 
 class ContractError(DomainError):
@@ -21,7 +22,8 @@ ACTIONS = {
     "first_review": Action("first_review", "初审通过（提交复核）", (REGISTRAR,)),
     "register": Action("register", "准予登记", (REGISTRAR,)),
     "refuse": Action("refuse", "不予登记", (REGISTRAR,), reason_required=True),
-    "amend": Action("amend", "变更登记", (REGISTRAR,), reason_required=True),
+    # Applied only by an approved amendment application (marketplace.contracts.amendments).
+    "amend": Action("amend", "变更登记", (REGISTRAR, ADMIN), reason_required=True),
     "cancel": Action("cancel", "撤销登记", (REGISTRAR,), reason_required=True),
 }
 
@@ -61,4 +63,6 @@ def actions_from(state: str, parties) -> list[Action]:
 
 
 EVENT_LABELS = {"create": "创建草稿", "edit": "修改", "attach": "上传附件", "detach": "删除附件",
+                "deadline": "办结期限调整", "amend_apply": "申请变更登记", "amend_review": "变更初审通过",
+                "amend_refuse": "不予变更", "amend_withdraw": "撤回变更申请",
                 **{name: a.label for name, a in ACTIONS.items()}}

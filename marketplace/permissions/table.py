@@ -23,6 +23,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {name: frozenset(roles) for name, role
     "contract.party": PUBLISHER_ROLES,  # act on contracts as a member of the seller or buyer
     "contract.broker": (Role.BROKER,),  # file for a seller and follow one's brokered contracts
     "contract.register": (Role.OFFICIAL,),  # accept, review and register contracts of one's region
+    "year.close": REVIEWER_ROLES,  # close a year of one's region (admins: any region)
+    "year.override": (Role.ADMIN,),  # decide amendments of a closed year
+    "calendar.edit": REVIEWER_ROLES,  # enter statutory holidays and 调休 working days
     "scope.region": (Role.OFFICIAL,),  # oversee the region of one's bureau
     "scope.everywhere": (Role.ADMIN,),  # oversee every region
     "stats.dashboard": REVIEWER_ROLES,  # party-level statistics and exports
