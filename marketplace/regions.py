@@ -109,3 +109,11 @@ def region_choices(include_blank: str | None = None, cities_of: str | None = "*"
         elif cities_of == "*" or region.province_code == cities_of:
             choices.append(SelectChoice(region.code, f"　{region.name}"))
     return choices
+
+
+def region_full_name(code: str) -> str:
+    """'530100' → '云南省昆明市' (a province alone by its name); an unknown code is shown as it is."""
+    for region in all_regions():
+        if region.code == code:
+            return region.full_name
+    return code

@@ -48,6 +48,8 @@ MODELS = {
 }
 FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
               "filename": "css/site.css"}
+# URL arguments read from the world: a public page about an object found by something other than its id
+WORLD_ARGS = {"registration_no": "registration_no"}
 # the first id of a two-id route (a child must belong to it)
 PARENTS = {"contract", "need"}
 # kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
@@ -92,6 +94,7 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "contracts.remove_attachment": {"own": {"institute"}},
     "contracts.download": {"own": {"institute", "enterprise"}},
     "contracts.certificate": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    "contracts.certificate_pdf": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
     "stats.event_detail": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS},
                            "other_region": ALL | {ANONYMOUS}},
     "stats.event_attach_needs": {"own": OFFICIALS, "other_org": OFFICIALS, "other_region": {"admin"}},
@@ -149,7 +152,8 @@ def body_for(endpoint: str, world: dict) -> dict:
 # Where the endpoint reads a state other than the family default
 STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "contracts.edit": "draft",
          "contracts.upload": "draft", "contracts.remove_attachment": "draft", "contracts.download": "draft",
-         "contracts.certificate": "registered", "api.update_contract": "draft", "listings.result_edit": "draft",
+         "contracts.certificate": "registered", "contracts.certificate_pdf": "registered",
+         "api.update_contract": "draft", "listings.result_edit": "draft",
          "listings.need_edit": "draft", "api.result_update": "draft", "api.need_update": "draft",
          "matching.need_suggestions": "published", "matching.result_suggestions": "published",
          "api.need_matches": "published"}
@@ -273,6 +277,7 @@ def build_world(app) -> dict:
             for role, user in people.items():
                 ids[region, pair, "user", role] = user.id
         return {"ids": ids, "tokens": tokens,
+                "registration_no": objects["km", "home"]["contract", "registered"].registration_no,
                 "actors": {role: users["km", "home"][role].id for role in ROLES}}
 
 

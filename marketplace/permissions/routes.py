@@ -61,6 +61,10 @@ ROUTES: dict[str, str] = {
     "contracts.remove_attachment": LOGGED_IN,
     "contracts.download": LOGGED_IN,
     "contracts.certificate": LOGGED_IN,
+    "contracts.certificate_pdf": LOGGED_IN,
+    # public verification of registration numbers
+    "verification.form": PUBLIC,
+    "verification.number": PUBLIC,
     # statistics and matchmaking events
     "stats.public": PUBLIC,
     "stats.dashboard": "stats.dashboard",
