@@ -98,6 +98,16 @@ def data(app, client):
     world["filed"] = filed.json["id"]
     world["draft_contract"] = client.post(f"{PREFIX}/contracts", json=CONTRACT_BODY,
                                           headers=auth_for(world, "inst")).json["id"]
+    registered = client.post(f"{PREFIX}/contracts", json={**CONTRACT_BODY, "submit": True, "title": "已登记"},
+                             headers=auth_for(world, "inst")).json["id"]
+    for action in ("accept", "register"):
+        client.post(f"{PREFIX}/contracts/{registered}/actions", json={"action": action},
+                    headers=auth_for(world, "official_km"))
+    world["registration_no"] = client.get(f"{PREFIX}/contracts/{registered}",
+                                          headers=auth_for(world, "official_km")).json["registration_no"]
+    # Verification answers: two per minute here, so that the third case is refused (429).
+    app.config["VERIFY_RATE_LIMIT"] = "2 per minute"
+    app.extensions["market_limiter"].reset()
     return world
 
 
@@ -124,6 +134,9 @@ def cases(w: dict) -> list[tuple]:
         ("get", "/stats/breakdown", "/stats/breakdown?dim=colour", None, {}, 400),
         ("get", "/stats/bulletin", "/stats/bulletin?region=530100", None, {}, 200),
         ("get", "/stats/bulletin", "/stats/bulletin?region=12", None, {}, 400),
+        ("get", "/verify/{registration_no}", f"/verify/{w['registration_no']}", None, {}, 200),
+        ("get", "/verify/{registration_no}", "/verify/2026999999000001", None, {}, 404),
+        ("get", "/verify/{registration_no}", f"/verify/{w['registration_no']}", None, {}, 429),
         # contracts
         ("get", "/contracts", "/contracts?per_page=1", "inst", {}, 200),
         ("get", "/contracts", "/contracts?page=0", "inst", {}, 400),

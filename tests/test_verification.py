@@ -18,7 +18,9 @@ SECRET_BITS = ["3,501,000.50", "3501000.50", "350.10万元", "12,345.67", "53010
 
 @pytest.fixture(autouse=True)
 def fresh_limits(app):
-    """The shared test app keeps its limiter between tests: start each test with no requests counted."""
+    """The shared test app keeps its limiter between tests: each test starts and leaves with nothing counted."""
+    app.extensions["market_limiter"].reset()
+    yield
     app.extensions["market_limiter"].reset()
 
 
@@ -108,12 +110,32 @@ def test_too_many_answers_from_one_address_get_429_others_do_not(app, client, wo
     assert other.status_code == 200 and other.headers["X-RateLimit-Remaining"] == "29"
 
 
+def test_the_json_answer_says_the_same_and_shares_the_budget(app, client, world):
+    app.config["VERIFY_RATE_LIMIT"] = "3 per minute"
+    answer = client.get(f"/api/v1/verify/{world['amended']}")
+    assert answer.status_code == 200 and answer.json == {
+        "registration_no": world["amended"], "standing": "amended", "standing_label": "已变更登记，有效",
+        "registered_on": "2026-04-02", "amended_on": f"{date.today():%Y-%m-%d}", "contract_type": "技术开发（委托开发）",
+        "seller_name": "昆明理工大学（测试）", "buyer_name": "云南某能源公司（测试）"}
+    missing = client.get("/api/v1/verify/%00%27")
+    assert missing.status_code == 404 and missing.json["error"]["message"] == "未找到该登记号"
+    assert client.get(f"/verify/{world['valid']}").status_code == 200  # the third answer, on the page
+    refused = client.get(f"/api/v1/verify/{world['valid']}")
+    assert refused.status_code == 429 and refused.json["error"]["message"].startswith("核验请求过于频繁")
+
+
 def test_other_routes_carry_no_limit_and_no_headers(client, world):
     address = {"REMOTE_ADDR": "198.51.100.4"}
     for _ in range(40):
         response = client.get("/healthz", environ_base=address)
         assert response.status_code == 200 and not any(h.startswith("X-RateLimit") for h in response.headers.keys())
     assert client.get(f"/verify/{world['valid']}", environ_base=address).headers["X-RateLimit-Remaining"] == "29"
+
+
+def test_the_limiter_hooks_no_other_request(app):
+    hooks = [*app.before_request_funcs.get(None, []), *app.after_request_funcs.get(None, []),
+             *app.teardown_request_funcs.get(None, [])]
+    assert [h for h in hooks if "flask_limiter" in getattr(getattr(h, "func", h), "__module__", "")] == []
 
 
 def redis_answers() -> bool:

@@ -93,6 +93,7 @@ ROUTES: dict[str, str] = {
     "api.stats_regions": PUBLIC,
     "api.stats_breakdown": PUBLIC,
     "api.stats_bulletin": PUBLIC,
+    "api.verify": PUBLIC,
     "api.need_matches": LOGGED_IN,
     "api.result_list": PUBLIC,
     "api.need_list": PUBLIC,
