@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from marketplace.contracts import services
-from models import db
+from models import Contract, db
 from tests.conftest import close_app, fresh_app
 from tests.contract_helpers import draft, officials, parties, register_path
 from tests.factories import make_user
@@ -95,6 +95,15 @@ def test_unknown_or_malformed_numbers_are_not_found_never_an_error(client, world
 def test_unknown_numbers_in_the_url_are_404_with_the_answer(client, world, path):
     response = client.get(path)
     assert response.status_code == 404 and "未找到该登记号" in response.get_data(as_text=True)
+
+
+def test_an_imported_number_is_found_as_written(app, client, world):
+    with app.app_context():
+        contract = db.session.scalar(db.select(Contract).where(Contract.registration_no == world["valid"]))
+        contract.registration_no = "昆登字(2019)km-0042"
+        db.session.commit()
+    assert client.get("/verify", query_string={"no": " 昆登字(2019)km-0042 "}).status_code == 200
+    assert client.get("/verify/昆登字(2019)KM-0042").status_code == 404
 
 
 def test_too_many_answers_from_one_address_get_429_others_do_not(app, client, world):

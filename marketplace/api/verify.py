@@ -3,14 +3,13 @@ from flask import jsonify
 
 from marketplace.api import bp
 from marketplace.errors import error_response
-from marketplace.verification.services import normalise, verify as verify_number
+from marketplace.verification.services import candidates, verify as verify_number
 
 
 @bp.route("/verify/<registration_no>")
 def verify(registration_no):
     """Whether a registration number is valid, amended or cancelled; nothing about amounts or regions."""
-    number = normalise(registration_no)
-    found = verify_number(number) if number else None
+    found = verify_number(candidates(registration_no))
     if found is None:
         return error_response(404, "未找到该登记号", "not_found")
     standing = found.standing

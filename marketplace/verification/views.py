@@ -2,18 +2,16 @@
 from flask import render_template, request
 
 from marketplace.verification import bp
-from marketplace.verification.services import normalise, shown_input, verify
+from marketplace.verification.services import candidates, normalise, shown_input, verify
 
 NOT_FOUND = "未找到该登记号"
 
 
 def answer_page(raw: str):
     """The answer for a typed or scanned number: 200 with the registration, or 404 when there is none."""
-    number = normalise(raw)
-    found = verify(number) if number else None
-    status = 200 if found else 404
+    found = verify(candidates(raw))
     return render_template("verification/verify.html", found=found, asked=shown_input(raw),
-                           malformed=number is None, not_found=NOT_FOUND), status
+                           malformed=normalise(raw) is None, not_found=NOT_FOUND), 200 if found else 404
 
 
 @bp.route("/verify")
