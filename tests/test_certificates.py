@@ -95,7 +95,9 @@ def test_pdf_is_valid_embeds_the_font_and_says_everything(client, auth, world):
     auth.login("buyer_user")
     response = client.get(f"/contracts/{world['id']}/certificate.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert world["no"] in response.headers["Content-Disposition"]
+    assert "no-store" in response.headers["Cache-Control"] and "private" in response.headers["Cache-Control"]
     body = response.data
     assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF")
     reader, text = pdf_text(body)

@@ -1,5 +1,7 @@
 """Contract filing, registration decisions and the registration certificate."""
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from marketplace.contracts import bp, services
@@ -7,6 +9,7 @@ from marketplace.contracts.certificate import certificate_for
 from marketplace.contracts.certificate_pdf import render_pdf
 from marketplace.contracts.forms import AttachmentForm, ContractForm, DecisionForm, RemoveAttachmentForm
 from marketplace.contracts.workflow import EVENT_LABELS, SELLER, actions_from
+from marketplace.http_cache import PRIVATE_DEFAULT
 from marketplace.permissions import LOGGED_IN, can_view_contract, has, permission_required
 from marketplace.qr import qr_svg
 from marketplace.regions import region_full_name
@@ -163,7 +166,7 @@ def certificate(contract_id):
 def certificate_pdf(contract_id):
     """The registration certificate as a PDF download."""
     cert = certificate_for(_registered(contract_id))
-    response = make_response(render_pdf(cert))
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{cert.contract.registration_no}.pdf"'
+    response = send_file(io.BytesIO(render_pdf(cert)), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"登记证明-{cert.contract.registration_no}.pdf")
+    response.headers["Cache-Control"] = PRIVATE_DEFAULT  # amounts: no shared or stored copy
     return response
