@@ -52,7 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
 
-    from marketplace import cli, errors, security_headers, templating
+    from marketplace import cli, errors, ratelimit, security_headers, templating
+
+    ratelimit.install(app)  # wraps views, so after the blueprints
 
     cli.register(app)
     errors.register(app)
@@ -128,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.matching import bp as matching_bp
     from marketplace.matching import inbox_bp
     from marketplace.stats import bp as stats_bp
+    from marketplace.verification import bp as verification_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -139,3 +142,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(brokers_bp, url_prefix="/brokers")
     app.register_blueprint(matching_bp, url_prefix="/matching")
     app.register_blueprint(inbox_bp, url_prefix="/inbox")
+    app.register_blueprint(verification_bp)

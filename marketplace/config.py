@@ -43,6 +43,16 @@ class Config:
     API_TOKEN_DAYS = 90
     PER_PAGE = 20
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # Public verification of registration numbers: answers per client address (Flask-Limiter syntax).
+    VERIFY_RATE_LIMIT = "30 per minute"
+    # Where the limits are counted: "memory://" for one process (development); production sets
+    # RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 so that every worker shares one count.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "market"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True  # only limited routes get them: the verification answers
+    # Redis down: count in this process instead of failing the verification page.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # argon2id cost of new password hashes (RFC 9106 low-memory profile: 64 MiB, 3 passes).
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024
@@ -61,6 +71,8 @@ def environment_overrides() -> dict:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         overrides["SQLALCHEMY_DATABASE_URI"] = url
+    if os.environ.get("RATELIMIT_STORAGE_URI"):
+        overrides["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
     if os.environ.get("MARKET_SECRET_KEY"):
         overrides["SECRET_KEY"] = os.environ["MARKET_SECRET_KEY"]  # as written, not parsed as JSON
     return overrides

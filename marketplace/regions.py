@@ -111,9 +111,9 @@ def region_choices(include_blank: str | None = None, cities_of: str | None = "*"
     return choices
 
 
-def region_label(code: str | None) -> str:
-    """'云南省昆明市' for 530100; an unknown code is shown as it is."""
-    if not code:
-        return ""
-    found = next((region for region in all_regions() if region.code == code), None)
-    return found.full_name if found is not None else code
+def region_full_name(code: str) -> str:
+    """'530100' → '云南省昆明市' (a province alone by its name); an unknown code is shown as it is."""
+    for region in all_regions():
+        if region.code == code:
+            return region.full_name
+    return code

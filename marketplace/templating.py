@@ -5,7 +5,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from marketplace import money
-from marketplace.regions import region_label
+from marketplace.regions import region_full_name
 from models import STATUS_LABELS
 from models.contract import DEDUCTION_KINDS
 from models.vocab import COOPERATION_MODES, IP_TYPES, MATURITY_LEVELS, ORG_TYPES, TECH_FIELDS, TRANSFER_MODES
@@ -21,13 +21,13 @@ def page_url(page: int) -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(money.wan_str, "wan")
     app.add_template_filter(money.yi_str, "yi")
+    app.add_template_filter(money.yuan_text, "yuan")
     app.add_template_filter(money.wan_input, "wan_input")
-    app.add_template_filter(money.yuan_str, "yuan")
     app.add_template_filter(lambda s: STATUS_LABELS.get(s, s), "status_label")
     app.add_template_filter(lambda d: d.strftime("%Y-%m-%d %H:%M") if d else "", "datetime")
     app.add_template_filter(lambda d: d.strftime("%Y-%m-%d") if d else "", "date")
     app.add_template_global(page_url)
-    app.add_template_filter(region_label, "region")
+    app.add_template_filter(region_full_name, "region")
 
     @app.context_processor
     def vocabularies():

@@ -49,6 +49,8 @@ MODELS = {
 }
 FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
               "filename": "css/site.css"}
+# URL arguments read from the world: a public page about an object found by something other than its id
+WORLD_ARGS = {"registration_no": "registration_no"}
 # the first id of a two-id route (a child must belong to it)
 PARENTS = {"contract", "need"}
 # kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
@@ -96,6 +98,7 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     # 变更登记: the seller side and the registrar apply; they and the registrar act on the application
     "contracts.amend": {"own": {"institute", "official"}, "other_org": {"official"}},
     "contracts.amendment_action": {"own": {"institute", "official"}, "other_org": {"official"}},
+    "contracts.certificate_pdf": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
     "stats.event_detail": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS},
                            "other_region": ALL | {ANONYMOUS}},
     "stats.event_attach_needs": {"own": OFFICIALS, "other_org": OFFICIALS, "other_region": {"admin"}},
@@ -117,6 +120,8 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "api.contract": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
     "api.update_contract": {"own": {"institute"}},
     "api.contract_action": {"own": {"institute", "official"}, "other_org": {"official"}},
+    "api.contract_amend": {"own": {"institute", "official"}, "other_org": {"official"}},
+    "api.amendment_action": {"own": {"institute", "official"}, "other_org": {"official"}},
 }
 # Views that answer a refused write with a message and a redirect back (the service refuses it)
 REDIRECT_REFUSALS = {"contracts.action", "contracts.amendment_action", "contracts.upload", "contracts.remove_attachment", "matching.act",
@@ -141,6 +146,7 @@ def body_for(endpoint: str, world: dict) -> dict:
         "contracts.edit": CONTRACT_FORM, "api.update_contract": {"title": "改"},
         "contracts.action": {"action": "accept"}, "api.contract_action": {"action": "accept"},
         "contracts.amend": {**CONTRACT_FORM, "reason": "补充协议"}, "contracts.amendment_action": {"action": "approve"},
+        "api.contract_amend": {"title": "改", "reason": "补充协议"}, "api.amendment_action": {"action": "approve"},
         "contracts.upload": {"document": (io.BytesIO(PDF), "合同.pdf")},
         "matching.act": {"action": "accept"}, "matching.save_notes": {"notes": "私下的备注"},
         "matching.open_contract": {"contract_type": "技术开发", "amount_wan": "10", "signed_on": "2026-03-02"},
@@ -154,8 +160,9 @@ def body_for(endpoint: str, world: dict) -> dict:
 # Where the endpoint reads a state other than the family default
 STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "contracts.edit": "draft",
          "contracts.upload": "draft", "contracts.remove_attachment": "draft", "contracts.download": "draft",
-         "contracts.certificate": "registered", "contracts.amend": "registered",
-         "contracts.amendment_action": "registered", "api.update_contract": "draft", "listings.result_edit": "draft",
+         "contracts.certificate": "registered", "contracts.certificate_pdf": "registered", "contracts.amend": "registered",
+         "contracts.amendment_action": "registered", "api.contract_amend": "registered",
+         "api.amendment_action": "registered", "api.update_contract": "draft", "listings.result_edit": "draft",
          "listings.need_edit": "draft", "api.result_update": "draft", "api.need_update": "draft",
          "matching.need_suggestions": "published", "matching.result_suggestions": "published",
          "api.need_matches": "published"}
@@ -282,6 +289,7 @@ def build_world(app) -> dict:
             for role, user in people.items():
                 ids[region, pair, "user", role] = user.id
         return {"ids": ids, "tokens": tokens,
+                "registration_no": objects["km", "home"]["contract", "registered"].registration_no,
                 "actors": {role: users["km", "home"][role].id for role in ROLES}}
 
 

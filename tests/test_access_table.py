@@ -67,7 +67,10 @@ def url_for_row(world, endpoint, rule, arguments, relation, who) -> str:
     values = {}
     for arg in arguments:
         kind = table.kind_of(endpoint, arg)
-        values[arg] = table.FIXED_ARGS[arg] if kind is None else table.object_id(world, endpoint, kind, relation, who)
+        if arg in table.WORLD_ARGS:
+            values[arg] = world[table.WORLD_ARGS[arg]]
+        else:
+            values[arg] = table.FIXED_ARGS[arg] if kind is None else table.object_id(world, endpoint, kind, relation, who)
     path = rule
     for arg, value in values.items():
         for converter in ("int:", "path:", "", "any(activate, deactivate):", "any(approve, reject):"):
@@ -111,7 +114,8 @@ def problem(endpoint, response, outcome) -> str | None:
 def test_every_endpoint_is_in_the_table(app):
     for endpoint, _method, _rule, arguments in table.rows(app):
         assert endpoint in table.ROUTES, endpoint
-        unknown = [a for a in arguments if a not in table.ARG_KINDS and a not in table.FIXED_ARGS and a != "listing_id"]
+        unknown = [a for a in arguments if a not in table.ARG_KINDS and a not in table.FIXED_ARGS
+                   and a not in table.WORLD_ARGS and a != "listing_id"]
         assert unknown == [], f"{endpoint}: URL arguments the table cannot fill"
         if table.relations_for(arguments) != ("none",):
             assert endpoint in table.OBJECT_RULES, f"{endpoint}: no object rule in tests/access_table.py"
@@ -195,6 +199,7 @@ GUESSED = [
     ("/results/{}", TechResult, "result", False), ("/needs/{}", TechNeed, "need", False),
     ("/results/{}/edit", TechResult, "edit_result", False), ("/needs/{}/edit", TechNeed, "edit_need", False),
     ("/contracts/{}", Contract, "contract", False), ("/contracts/{}/certificate", Contract, "certificate", False),
+    ("/contracts/{}/certificate.pdf", Contract, "certificate", False),
     ("/contracts/{contract}/attachments/{}", ContractAttachment, "attachment", False),
     ("/matching/{}", Match, "match", False), ("/inbox/{}", Message, "message", False),
     ("/stats/events/{}", MatchEvent, "event", False), ("/brokers/{}", BrokerProfile, "profile", False),

@@ -107,6 +107,11 @@ def data(app, client):
     applied = client.post(f"{PREFIX}/contracts/{world['registered']}/amendments",
                           json={"title": "变更后的名称", "reason": "补充协议"}, headers=auth_for(world, "inst"))
     world["amendment"] = applied.json["amendments"][-1]["id"]
+    world["registration_no"] = client.get(f"{PREFIX}/contracts/{world['registered2']}",
+                                          headers=auth_for(world, "official_km")).json["registration_no"]
+    # Verification answers: two per minute here, so that the third case is refused (429).
+    app.config["VERIFY_RATE_LIMIT"] = "2 per minute"
+    app.extensions["market_limiter"].reset()
     return world
 
 
@@ -133,6 +138,9 @@ def cases(w: dict) -> list[tuple]:
         ("get", "/stats/breakdown", "/stats/breakdown?dim=colour", None, {}, 400),
         ("get", "/stats/bulletin", "/stats/bulletin?region=530100", None, {}, 200),
         ("get", "/stats/bulletin", "/stats/bulletin?region=12", None, {}, 400),
+        ("get", "/verify/{registration_no}", f"/verify/{w['registration_no']}", None, {}, 200),
+        ("get", "/verify/{registration_no}", "/verify/2026999999000001", None, {}, 404),
+        ("get", "/verify/{registration_no}", f"/verify/{w['registration_no']}", None, {}, 429),
         # contracts
         ("get", "/contracts", "/contracts?per_page=1", "inst", {}, 200),
         ("get", "/contracts", "/contracts?page=0", "inst", {}, 400),

@@ -89,7 +89,7 @@ def test_official_out_of_region_cannot_act(client, auth, world):
 def test_certificate_shows_number_parties_and_amounts(client, auth, world):
     auth.login("buyer_user")
     page = client.get(f"/contracts/{world['registered_id']}/certificate").get_data(as_text=True)
-    for text in ("2026530100000001", "昆明理工大学（测试）", "云南某能源公司（测试）", "技术开发", "100.00万元"):
+    for text in ("2026530100000001", "昆明理工大学（测试）", "云南某能源公司（测试）", "技术开发", "1,000,000.00元"):
         assert text in page
 
 

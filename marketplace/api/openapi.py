@@ -21,6 +21,7 @@ ERRORS = {
     413: ("PayloadTooLarge", "请求体超过 1 MB"),
     415: ("UnsupportedMediaType", "请求体不是 application/json"),
     422: ("Unprocessable", "字段未通过校验；error.fields 列出每个字段的问题"),
+    429: ("TooManyRequests", "同一网络地址请求过于频繁（登记号核验：默认每分钟 30 次，与网页共用额度）"),
 }
 
 
@@ -183,6 +184,12 @@ def _read_paths() -> dict:
         "/stats/breakdown": {"get": op("按类型、领域、单位类型或知识产权分类的统计",
                                        _json(ref("StatsBreakdown"), "分类表"), (400,),
                                        parameters=[region, query("dim", "分类维度", string(enum=DIMENSIONS)), *PERIOD])},
+        "/verify/{registration_no}": {
+            "parameters": [{"name": "registration_no", "in": "path", "required": True, "description": "登记号",
+                            "schema": string(maxLength=64)}],
+            "get": op("公开核验登记号：有效、已变更或已撤销，登记日期、合同类型与双方名称（不含金额、地区）",
+                      _json(ref("Verification"), "登记状态"), (404, 429)),
+        },
         "/stats/bulletin": {"get": op("统计简报句子", _json(ref("StatsBulletin"), "简报"), (400,),
                                       parameters=[region, *PERIOD])},
     }

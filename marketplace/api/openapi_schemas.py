@@ -218,4 +218,11 @@ SCHEMAS = {
     "Me": obj({"username": string(), "role": string(enum=list(ROLES)), "organisation": nullable(string())},
               ["username", "role", "organisation"]),
     "Index": obj({"name": string(), "version": INTEGER, "openapi": string()}, ["name", "version"]),
+    "Verification": obj({
+        "registration_no": string(), "standing": string(enum=["valid", "amended", "cancelled"]),
+        "standing_label": string(description="已登记，有效 / 已变更登记，有效 / 已撤销"),
+        "registered_on": string(format="date"), "amended_on": nullable(string(format="date")),
+        "contract_type": string(description="合同类型（及子类）"), "seller_name": string(), "buyer_name": string(),
+    }, ["registration_no", "standing", "standing_label", "registered_on", "amended_on", "contract_type",
+        "seller_name", "buyer_name"]),
 }

@@ -1,11 +1,17 @@
 """Contract filing, registration decisions and the registration certificate."""
+import io
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from marketplace.contracts import amendments, bp, services
+from marketplace.contracts.certificate import certificate_for
+from marketplace.contracts.certificate_pdf import render_pdf
 from marketplace.contracts.forms import AttachmentForm, ContractForm, DecisionForm, RemoveAttachmentForm
 from marketplace.contracts.workflow import EVENT_LABELS, REGISTRAR, SELLER, actions_from
+from marketplace.http_cache import PRIVATE_DEFAULT
 from marketplace.permissions import LOGGED_IN, can_view_contract, has, permission_required
+from marketplace.qr import qr_svg
 from marketplace.web import committing
 from models import CONTRACT_STATUS_LABELS, Contract, ContractAttachment, ContractStatus, db
 
@@ -141,11 +147,29 @@ def download(contract_id, attachment_id):
                      as_attachment=True, download_name=attachment.filename)
 
 
+def _registered(contract_id: int) -> Contract:
+    """A registered contract one may see; cancelled ones have no certificate (the verification page says so)."""
+    contract = _load(contract_id)
+    if contract.status != ContractStatus.REGISTERED:
+        abort(404)
+    return contract
+
+
 @bp.route("/<int:contract_id>/certificate")
 @permission_required(LOGGED_IN)
 def certificate(contract_id):
     """Printable registration certificate (登记证明) of a registered contract."""
-    contract = _load(contract_id)
-    if contract.status != ContractStatus.REGISTERED:
-        abort(404)
-    return render_template("contracts/certificate.html", contract=contract)
+    cert = certificate_for(_registered(contract_id))
+    return render_template("contracts/certificate.html", cert=cert, contract=cert.contract,
+                           qr=qr_svg(cert.verify_url, "登记证明核验二维码"))
+
+
+@bp.route("/<int:contract_id>/certificate.pdf")
+@permission_required(LOGGED_IN)
+def certificate_pdf(contract_id):
+    """The registration certificate as a PDF download."""
+    cert = certificate_for(_registered(contract_id))
+    response = send_file(io.BytesIO(render_pdf(cert)), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"登记证明-{cert.contract.registration_no}.pdf")
+    response.headers["Cache-Control"] = PRIVATE_DEFAULT  # amounts: no shared or stored copy
+    return response

@@ -9,7 +9,7 @@ from marketplace.contracts import amendments, bp, deadlines, year_close
 from marketplace.contracts.forms import DecisionForm
 from marketplace.contracts.forms_office import DAY_KINDS, CalendarDayForm, RemoveDayForm, YearCloseForm
 from marketplace.permissions import has, permission_required
-from marketplace.regions import region_choices, region_label
+from marketplace.regions import region_choices, region_full_name
 from marketplace.web import committing
 from models import AmendmentStatus, CalendarDay, ContractAmendment, Region, db
 
@@ -49,7 +49,7 @@ def _close_choices() -> list:
     if has(current_user, "scope.everywhere"):
         return region_choices(include_blank="请选择地区")
     code = current_user.organisation.region_code if current_user.organisation else ""
-    return [(code, region_label(code))] if code else []
+    return [(code, region_full_name(code))] if code else []
 
 
 @bp.route("/office/years", methods=["GET", "POST"])

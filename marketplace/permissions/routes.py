@@ -69,6 +69,10 @@ ROUTES: dict[str, str] = {
     "contracts.calendar_remove": "calendar.edit",
     "contracts.years": "year.close",
     "contracts.closed_amendments": "year.override",
+    "contracts.certificate_pdf": LOGGED_IN,
+    # public verification of registration numbers
+    "verification.form": PUBLIC,
+    "verification.number": PUBLIC,
     # statistics and matchmaking events
     "stats.public": PUBLIC,
     "stats.dashboard": "stats.dashboard",
@@ -97,6 +101,7 @@ ROUTES: dict[str, str] = {
     "api.stats_regions": PUBLIC,
     "api.stats_breakdown": PUBLIC,
     "api.stats_bulletin": PUBLIC,
+    "api.verify": PUBLIC,
     "api.need_matches": LOGGED_IN,
     "api.result_list": PUBLIC,
     "api.need_list": PUBLIC,

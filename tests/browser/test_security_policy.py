@@ -14,7 +14,8 @@ from tests.test_stats_data import add_contract
 pytestmark = pytest.mark.browser
 
 ANONYMOUS_PAGES = ["/", "/results", "/results/{result}", "/needs", "/needs?bounty=1", "/needs/{need}", "/stats/",
-                   "/brokers/", "/auth/login", "/auth/register", "/no-such-page"]
+                   "/brokers/", "/auth/login", "/auth/register", "/no-such-page", "/verify",
+                   "/verify/{registration_no}", "/verify?no=0"]
 PAGES_BY_USER = {
     "official_yn": ["/review", "/stats/dashboard?region=530000", "/contracts/"],
     "site_admin": ["/admin/users", "/admin/users/new", "/admin/organisations"],
@@ -36,7 +37,8 @@ def site(live_server):
         factories.make_user("site_admin", "admin", display_name="平台管理员")
         factories.make_user("to_deactivate", "enterprise", display_name="待停用用户")
         ids = {"result": factories.make_result(seller, seller_user).id,
-               "need": factories.make_need(buyer).id, "contract": contract.id}
+               "need": factories.make_need(buyer).id, "contract": contract.id,
+               "registration_no": contract.registration_no}
         db.session.commit()
     return ids
 
