@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 
 from marketplace.money import MoneyError, parse_yuan
 from marketplace.stats import rollup as stats_rollup
+from marketplace.contracts import year_close
 from marketplace.tabular import header_problems, iter_table, row_dict
 from models import Contract, ContractImport, ContractStatus, Organisation, Region, db
 from models.contract import CONTRACT_TYPES
@@ -143,9 +144,12 @@ def _rows(path: str, regions: set[str], today: date):
     problems = header_problems(header, CONTRACT_COLUMNS)
     if problems:
         raise ContractImportFailed(problems, 0)
+    closed = year_close.closed_years()
     for row in rows:
         cells, cell_problems = row_dict(header, row)
         values, row_problems = parse_row(cells, row.line, regions, today)
+        if values is not None and year_close.covered(closed, values["seller_region"], values["registered_on"]):
+            row_problems.append(f"第 {row.line} 行：{values['registered_on'].year} 年度已结账，不能再登记该年度的合同")
         yield row.line, cells["contract_no"], values, cell_problems + row_problems
 
 

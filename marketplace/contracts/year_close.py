@@ -33,6 +33,16 @@ def closing_of(region_code: str | None, day: date | None) -> YearClose | None:
     return next((c for c in closes if region_code.startswith(scope_prefix(c.region_code))), None)
 
 
+def closed_years() -> list[tuple[str, int]]:
+    """(code prefix covered, year) of every close, read once for a whole import."""
+    return [(scope_prefix(code), year) for code, year in db.session.execute(
+        select(YearClose.region_code, YearClose.year))]
+
+
+def covered(closed: list[tuple[str, int]], region_code: str, day: date) -> bool:
+    return any(day.year == year and region_code.startswith(prefix) for prefix, year in closed)
+
+
 def is_closed(region_code: str | None, day: date | None) -> bool:
     return closing_of(region_code, day) is not None
 

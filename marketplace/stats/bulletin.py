@@ -6,9 +6,12 @@ Commas follow the published interface (ASCII ','). A city is ranked inside its
 province, a province among all provinces (全国). Ranks are named only when they
 are in the top three (a bulletin does not boast of ninth place).
 """
+from dataclasses import replace
+
+from marketplace.contracts.year_close import frozen_for
 from marketplace.money import FEN_PER_WAN, FEN_PER_YI, wan_str, yi_str
 from marketplace.stats.periods import Period
-from marketplace.stats.services import Figures, parent_of, region_table
+from marketplace.stats.services import Figures, competition_ranks, parent_of, region_table
 from models import Region
 
 DIGITS = "零一二三四五六七八九"
@@ -72,6 +75,9 @@ def _ranks(region: Region | None, period: Period, side: str) -> tuple[str, int |
     if region is None:
         return "", None, None, False, False
     table = region_table(parent, period, side)
+    close = frozen_for(parent.code if parent else None, period.start, period.end) if side == "seller" else None
+    if close is not None:  # the parent's year is closed: rank among the frozen figures
+        table = frozen_table(close, table)
     row = table.row(region.code)
     if row is None:
         return "", None, None, False, False
@@ -80,9 +86,25 @@ def _ranks(region: Region | None, period: Period, side: str) -> tuple[str, int |
     return area_word(parent), row.rank_contracts, row.rank_contract_amount, tied_count, tied_amount
 
 
+def frozen_table(close, live):
+    """The live region table with each row's figures and ranks as frozen at the close."""
+    rows = []
+    for row in live.rows:
+        contracts, contract_fen, tech_fen = close.children.get(row.code, (0, 0, 0))
+        rows.append(replace(row, figures=Figures(contracts, contract_fen, tech_fen)))
+    by_count = competition_ranks({r.code: r.figures.contracts for r in rows})
+    by_amount = competition_ranks({r.code: r.figures.contract_fen for r in rows})
+    for row in rows:
+        row.rank_contracts, row.rank_contract_amount = by_count[row.code], by_amount[row.code]
+    return replace(live, rows=rows)
+
+
 def bulletin_text(region: Region | None, period: Period, side: str = "seller") -> str:
     """The full bulletin sentence for a region and period."""
     figures: Figures = region_table(region, period, side).total
+    close = frozen_for(region.code if region else None, period.start, period.end) if side == "seller" else None
+    if close is not None:  # a closed year quotes the figures frozen at the close
+        figures = Figures(close.contracts, close.contract_amount_fen, close.tech_amount_fen)
     verb = "共登记技术合同" if side == "seller" else "共吸纳技术合同"
     text = (f"{period.label},{area_word(region)}{verb}{figures.contracts}份,"
             f"合同成交额{amount_text(figures.contract_fen)},技术交易额{amount_text(figures.tech_fen)}")

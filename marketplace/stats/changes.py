@@ -53,3 +53,12 @@ def cancelled(region: Region | None, period: Period) -> ChangeFigures:
         .where(ContractEvent.action == "cancel", ContractEvent.at.between(start, end),
                _region_filter(Contract.seller_region, region))).one()
     return ChangeFigures(row[0], -int(row[1]), -int(row[2]))
+
+
+def signed_wan(fen: int) -> str:
+    """'+12.30万元', '−5.00万元', '0.00万元': how a figure moved."""
+    from marketplace.money import wan_str
+
+    if fen == 0:
+        return wan_str(0)
+    return ("+" if fen > 0 else "−") + wan_str(abs(fen))

@@ -6,7 +6,8 @@ from marketplace import page_cache
 from marketplace.http_cache import conditional, stats_fingerprint
 from marketplace.permissions import can_see_parties, has, permission_required, region_scope_prefix
 from marketplace.regions import RegionRow, all_regions
-from marketplace.stats import bp, exports, report, services
+from marketplace.contracts.year_close import frozen_for
+from marketplace.stats import bp, changes, exports, report, services
 from marketplace.stats.bulletin import bulletin_text
 from marketplace.stats.periods import KINDS, StatsError, period_from_args
 from models import Region
@@ -59,7 +60,9 @@ def _page(template: str, keys):
         template, region=region, period=period, side=side, error=error, tables=tables, charts=charts,
         current=current, previous=previous, yoy=services.yoy, bulletin=bulletin_text(region, period, side),
         display=report.display, region_choices=_region_choices(region, prefix), national_choice=prefix == "",
-        kinds=KINDS, side_labels=services.SIDE_LABELS, query=request.args.to_dict())
+        kinds=KINDS, side_labels=services.SIDE_LABELS, query=request.args.to_dict(),
+        amended=changes.amended(region, period), cancelled=changes.cancelled(region, period),
+        signed_wan=changes.signed_wan, frozen=frozen_for(region.code if region else None, period.start, period.end))
     return html, (400 if error else 200)
 
 
