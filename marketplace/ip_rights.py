@@ -1,5 +1,6 @@
 """知识产权类型 and numbers as people write them: aliases, patent kinds read from ZL numbers, number formats."""
 import re
+import unicodedata
 from datetime import date
 
 from models.vocab import IP_CHOICES, IP_NONE, join_list, split_list
@@ -43,7 +44,8 @@ def patent_check_digit(digits: str) -> str:
 
 
 def _compact(number: str) -> str:
-    return re.sub(r"\s+", "", number).replace("．", ".").upper()
+    """Full-width characters folded (ＺＬ２０… → ZL20…), spaces dropped, letters upper-case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", number)).upper()
 
 
 def patent_kind(number: str) -> tuple[str, str]:
@@ -53,7 +55,7 @@ def patent_kind(number: str) -> tuple[str, str]:
     if not match:
         raise IpProblem(f"专利号“{number}”格式不正确：{_PATENT_HELP}")
     year, kind_digit, serial, check = match.groups()
-    full_year = int(year) if len(year) == 4 else 1900 + int(year)
+    full_year = int(year) if len(year) == 4 else (1900 if int(year) >= 85 else 2000) + int(year)
     if not 1985 <= full_year <= date.today().year:
         raise IpProblem(f"专利号“{number}”的申请年份 {full_year} 不合理")
     if kind_digit not in KIND_DIGITS:
@@ -117,6 +119,8 @@ def _split_name(entry: str) -> tuple[str | None, str]:
     for alias in _BY_LENGTH:
         if entry.startswith(alias):
             rest = entry[len(alias):].strip().lstrip("号").lstrip(":：").strip()
+            if alias == IP_NONE and rest:  # 无 stands alone; '无线…' is not a type
+                continue
             return ALIASES[alias], rest
     return None, entry
 

@@ -55,6 +55,8 @@ GOOD_SPELLINGS = [
     ("无", "无", ""),
     (f"专利 {UTILITY}", "实用新型专利", UTILITY),  # the kind read from the number
     (f"专利:{INVENTION}", "发明专利", INVENTION),
+    ("发明专利 ＺＬ２０１７１０６０１８６２．３", "发明专利", INVENTION),  # typed with a full-width input method
+    ("专利 ZL97101765.4", "发明专利", "ZL97101765.4"),  # before 2003: 8 digits
     (UTILITY, "实用新型专利", UTILITY),  # a bare number
     (f"发明专利 {INVENTION}；技术秘密、软著 2021SR0444555", "发明专利;计算机软件著作权;技术秘密",
      f"{INVENTION};2021SR0444555"),
@@ -87,6 +89,7 @@ BAD_SPELLINGS = [
     ("集成电路布图设计 BS.12", "集成电路布图设计登记号“BS.12”格式不正确"),
     ("技术秘密 JM-001", "“技术秘密”不填写编号"),
     ("商标 第123号", "无法识别知识产权类型“商标 第123号”"),
+    ("无线通信", "无法识别知识产权类型“无线通信”"),
     ("无;技术秘密", "“无”不能与其他知识产权类型同时填写"),
 ]
 
@@ -198,6 +201,7 @@ def test_contract_form_stores_new_types_and_refuses_old_ones(app, client, auth, 
     assert good.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Contract.ip_types)) == "植物新品种权;技术秘密"
+    assert "植物新品种权、技术秘密" in client.get(good.headers["Location"]).get_data(as_text=True)
 
 
 # --- API --------------------------------------------------------------------------------------------------

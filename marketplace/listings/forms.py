@@ -147,10 +147,10 @@ class ResultForm(ListingForm):
         """Validated values as TechResult columns."""
         return {
             **self.common_data(), "summary": self.summary.data, "maturity": self.maturity.data,
-            "trl": int(self.trl.data) if self.trl.data else None, "ip_types": join_list(in_vocabulary_order(self.ip_types.data)),
+            "trl": int(self.trl.data) if self.trl.data else None,
+            "ip_types": join_list(in_vocabulary_order(self.ip_types.data)),
             "ip_numbers": normalised_numbers(self.ip_numbers.data or ""),
-            "transfer_modes": join_list(self.transfer_modes.data),
-            "price_fen": self._price_fen,
+            "transfer_modes": join_list(self.transfer_modes.data), "price_fen": self._price_fen,
         }
 
 
