@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from bench.contract_corpus import CITIES, SELLER_TYPES
 from bench.corpus import ORG_SUFFIXES, PREFIXES, SENTENCES, SUFFIXES, TERMS
+from marketplace.ip_rights import PATENT_KINDS, patent_check_digit
 from marketplace.listings.importer import COLUMNS
 from models.vocab import IP_TYPES, MATURITY_LEVELS, TRANSFER_MODES
 
@@ -40,8 +41,9 @@ def _ip(rng):
     if roll < 0.3:
         return ""
     if roll < 0.7:
-        return f"专利:ZL{rng.randint(2015, 2025)}{rng.randint(10**7, 10**8 - 1)}.{rng.randint(0, 9)}"
-    return ";".join(rng.sample([t for t in IP_TYPES if t != "无"], rng.randint(1, 2)))
+        digits = f"{rng.randint(2015, 2025)}{rng.choice('1239')}{rng.randint(0, 10**7 - 1):07d}"
+        return f"专利 ZL{digits}.{patent_check_digit(digits)}"
+    return ";".join(rng.sample([t for t in IP_TYPES if t not in PATENT_KINDS], rng.randint(1, 2)))
 
 
 def _kind_cells(rng, kind, body, deadline_base):

@@ -31,6 +31,11 @@ STEMS = ["三七总皂苷提取", "高原特色果蔬保鲜", "磷石膏综合�
          "桥梁健康监测", "中药配方颗粒", "咖啡精深加工", "工业视觉检测", "冷链追溯系统", "天麻良种繁育"]
 
 
+# Demo mixes of the IP a contract involves; patents and know-how come up most often.
+IP_MIXES = ["发明专利", "发明专利", "实用新型专利", "技术秘密", "计算机软件著作权", "", "发明专利;技术秘密",
+            "实用新型专利;技术秘密", "外观设计专利", "植物新品种权", "集成电路布图设计专有权", "生物医药新品种", "其他"]
+
+
 def _sellers(context) -> list[Organisation]:
     sellers = [org for key, org in context.orgs.items() if org.org_type in ("高等院校", "科研机构", "企业")
                and key not in ("agency",)]
@@ -101,7 +106,7 @@ def seed_registered_contracts(context) -> None:
             continue
         data = dict(contract_type=contract_type, subtype=(CONTRACT_SUBTYPES.get(contract_type) or (None,))[0],
                     title=f"{rng.choice(STEMS)}{contract_type}", tech_field=rng.choice(TECH_FIELDS),
-                    ip_types=rng.choice(["专利", "技术秘密", "软件著作权", "", "专利;技术秘密"]),
+                    ip_types=rng.choice(IP_MIXES),
                     signed_on=registered - timedelta(days=rng.randrange(10, 40)))
         contract = services.create_contract(seller, None, broker, data, contract_fen, {"equipment": equipment},
                                             idempotency_key=key,

@@ -182,20 +182,21 @@ def _plain_decimal(value: Decimal) -> str:
     return text or "0"
 
 
-def header_problems(header: list[str], expected: tuple[str, ...]) -> list[str]:
-    """Missing, unknown and repeated header columns, as messages for line 1."""
+def header_problems(header: list[str], expected: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[str]:
+    """Missing, unknown and repeated header columns, as messages for line 1 (`optional` columns may be absent)."""
     problems = []
     seen = set()
     for name in header:
         if name in seen:
             problems.append(f"第 1 行：列 {name or '（空）'}：表头重复")
         seen.add(name)
-    unknown = [name or "（空）" for name in dict.fromkeys(header) if name not in expected]
+    unknown = [name or "（空）" for name in dict.fromkeys(header) if name not in expected + optional]
     missing = [name for name in expected if name not in seen]
     if missing:
         problems.append(f"第 1 行：缺少列：{', '.join(missing)}")
     if unknown:
-        problems.append(f"第 1 行：多余的列：{', '.join(unknown)}（应为：{','.join(expected)}）")
+        allowed = ",".join(expected) + (f"，可选：{','.join(optional)}" if optional else "")
+        problems.append(f"第 1 行：多余的列：{', '.join(unknown)}（应为：{allowed}）")
     return problems
 
 

@@ -22,7 +22,12 @@ TRANSFER_MODES = ("转让", "许可", "作价投资", "合作开发", "技术服
 
 COOPERATION_MODES = ("技术转让", "技术许可", "合作开发", "委托开发", "技术服务", "技术咨询", "作价投资", "其他")
 
-IP_TYPES = ("专利", "软件著作权", "植物新品种", "集成电路布图设计", "技术秘密", "无")
+# 知识产权类型 as the technology-contract registration forms list them.
+IP_TYPES = ("发明专利", "实用新型专利", "外观设计专利", "计算机软件著作权", "集成电路布图设计专有权", "植物新品种权",
+            "生物医药新品种", "技术秘密", "其他")
+# "Involves no IP" said explicitly (a listing or contract may also leave the field empty: 未注明).
+IP_NONE = "无"
+IP_CHOICES = (*IP_TYPES, IP_NONE)
 
 MAX_KEYWORDS = 5
 

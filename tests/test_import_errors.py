@@ -11,7 +11,7 @@ from marketplace.listings.importer import NEED_COLUMNS, RESULT_COLUMNS, ImportFa
 from models import ListingEvent, Organisation, SearchChange, TechNeed, TechResult, db
 
 GOOD_RESULT = dict(title="好成果", org_name="测试大学", org_type="高等院校", region_code="530100", field="农业",
-                   keywords="测试", summary="摘要", maturity="中试", ip="专利:ZL1", transfer_modes="转让",
+                   keywords="测试", summary="摘要", maturity="中试", ip="专利 ZL201710601862.3", transfer_modes="转让",
                    price_wan="10")
 GOOD_NEED = dict(title="好需求", org_name="测试企业", org_type="企业", region_code="530100", field="农业",
                  keywords="测试", description="描述", budget_wan="10", deadline="2036-01-31", bounty="no")
@@ -56,9 +56,10 @@ RESULT_CASES = [
     ("summary", {"summary": "摘" * 5001}, "不能超过 5000 字"),
     ("summary", {"summary": "空字符\x00"}, "控制字符"),
     ("maturity", {"maturity": "试验"}, "成熟度“试验”无效"),
-    ("ip", {"ip": "发明专利"}, "知识产权类型“发明专利”无效"),
-    ("ip", {"ip": "专利:"}, "缺少编号"),
-    ("ip", {"ip": "无;专利"}, "不能与其他"),
+    ("ip", {"ip": "商标"}, "无法识别知识产权类型“商标”"),
+    ("ip", {"ip": "专利"}, "请注明类型"),
+    ("ip", {"ip": "发明专利 ZL201710601862.4"}, "校验位应为 3"),
+    ("ip", {"ip": "无;技术秘密"}, "不能与其他"),
     ("transfer_modes", {"transfer_modes": ""}, "至少填写一种转化方式"),
     ("transfer_modes", {"transfer_modes": "转让;赠送"}, "转化方式“赠送”无效"),
     ("price_wan", {"price_wan": "-5"}, "金额不能为负数"),

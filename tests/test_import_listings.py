@@ -42,8 +42,8 @@ def test_results_csv_rows_are_stored_exactly(ctx):
     assert saponin.price_fen == 12_345_678
     assert saponin.status == ListingStatus.PUBLISHED and saponin.published_at is not None
     assert saponin.keywords == "三七;总皂苷;提取纯化"
-    assert saponin.ip_types == "专利;技术秘密"
-    assert saponin.ip_numbers == "ZL202310000001.X"
+    assert saponin.ip_types == "发明专利;技术秘密"
+    assert saponin.ip_numbers == "ZL201710601862.3"
     assert saponin.transfer_modes == "转让;许可"
     assert saponin.field == "生物医药和医疗器械" and saponin.maturity == "中试"
     assert saponin.region_code == "530100" and saponin.created_by_id is None

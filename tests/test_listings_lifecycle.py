@@ -11,7 +11,7 @@ from tests import factories
 RESULT_FORM = {
     "title": "高效钙钛矿光伏组件封装技术", "field": "新能源与高效节能", "keywords": "钙钛矿；光伏、封装",
     "region_code": "530100", "summary": "组件效率 ≥ 20%，湿热 1000 h 衰减 < 5%。", "maturity": "中试",
-    "trl": "6", "ip_types": ["专利"], "ip_numbers": "ZL202010000001.X", "transfer_modes": ["转让", "许可"],
+    "trl": "6", "ip_types": ["发明专利"], "ip_numbers": "ZL201710601862.3", "transfer_modes": ["转让", "许可"],
     "price": "350.25", "contact_name": "李工", "contact_phone": "0871-65000000",
 }
 
@@ -141,7 +141,7 @@ def test_detail_shows_fields_and_money(client, app, people):
     response = client.post("/results/new", data={**RESULT_FORM, "save_draft": "1"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     for text in ("高效钙钛矿光伏组件封装技术", "350.25万元", "钙钛矿、光伏、封装", "转让、许可", "TRL 6",
-                 "ZL202010000001.X", "云南省昆明市", "草稿", "处理记录"):
+                 "ZL201710601862.3", "云南省昆明市", "草稿", "处理记录"):
         assert text in page, text
 
 

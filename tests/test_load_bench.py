@@ -13,7 +13,7 @@ FORM_PAGE = """
   <input id="idempotency_key" name="idempotency_key" type="hidden" value="key&amp;1">
   <select name="contract_type"><option value="">请选择</option><option value="技术开发">技术开发</option>
     <option value="技术服务" selected>技术服务</option></select>
-  <input name="ip_types" type="checkbox" value="专利"><input name="ip_types" type="checkbox" value="无">
+  <input name="ip_types" type="checkbox" value="发明专利"><input name="ip_types" type="checkbox" value="无">
   <input name="title" type="text" value="">
 </form>
 """
@@ -24,7 +24,7 @@ def test_parse_form_reads_hidden_values_options_and_checkboxes():
     assert form.hidden == {"csrf_token": "tok-1", "idempotency_key": "key&1"}
     assert form.choices("contract_type") == ["技术开发", "技术服务"]
     assert form.options["contract_type"][0] == ""
-    assert form.checkboxes == {"ip_types": ["专利", "无"]}
+    assert form.checkboxes == {"ip_types": ["发明专利", "无"]}
     assert form.choices("missing") == []
 
 

@@ -27,7 +27,7 @@ from tests.test_backup import schema_rebuilt_after  # noqa: F401 (fixture)
 RESULT_FORM = {
     "title": "钙钛矿光伏组件封装技术", "field": "新能源与高效节能", "keywords": "钙钛矿；光伏；封装",
     "region_code": "530100", "summary": "组件效率 ≥ 20%，湿热 1000 h 衰减 < 5%。", "maturity": "中试",
-    "trl": "6", "ip_types": ["专利"], "ip_numbers": "ZL202010000001.X", "transfer_modes": ["转让", "许可"],
+    "trl": "6", "ip_types": ["发明专利"], "ip_numbers": "ZL201710601862.3", "transfer_modes": ["转让", "许可"],
     "price": "350.25", "contact_name": "李工", "contact_phone": "0871-65000000",
 }
 

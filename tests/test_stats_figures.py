@@ -23,7 +23,7 @@ def _random_contracts(n=300, seed=7):
                                  amount - rng.randrange(amount + 1) // 3,
                                  status=rng.choice(["registered"] * 5 + ["cancelled", "draft"]),
                                  contract_type=rng.choice(["技术开发", "技术服务", "技术转让"]),
-                                 ip_types=rng.choice(["", "专利", "专利;技术秘密", "软件著作权"])))
+                                 ip_types=rng.choice(["", "发明专利", "发明专利;技术秘密", "计算机软件著作权"])))
     db.session.commit()
     return made
 
@@ -146,8 +146,8 @@ def test_breakdowns_series_and_top_parties_equal_recount(ctx):
         assert by_type[name].contract_fen == sum(c.contract_amount_fen for c in mine if c.contract_type == name)
     assert by_type["技术许可"] == services.Figures()
     by_ip = dict(services.breakdown(yunnan, period, "ip"))
-    assert by_ip["专利"].contracts == sum(1 for c in mine if "专利" in c.ip_types.split(";"))
-    assert by_ip["技术秘密"].contracts == sum(1 for c in mine if c.ip_types == "专利;技术秘密")
+    assert by_ip["发明专利"].contracts == sum(1 for c in mine if "发明专利" in c.ip_types.split(";"))
+    assert by_ip["技术秘密"].contracts == sum(1 for c in mine if c.ip_types == "发明专利;技术秘密")
     assert by_ip[services.NO_IP].contracts == sum(1 for c in mine if not c.ip_types)
     series = services.monthly_series(yunnan, period)
     assert len(series) == 24 and sum(f.tech_fen for _, f in series) == sum(c.tech_amount_fen for c in mine)

@@ -21,7 +21,7 @@ def _insert_slice(config: dict, worker: int, queue) -> None:
         for n in range(PER_PROCESS):
             try:
                 add_contract("530100", "530300", date(2025, 6, 11), 100 + worker, 100 + worker,
-                             registration_no=f"R{worker}-{n}", contract_type="技术服务", ip_types="专利")
+                             registration_no=f"R{worker}-{n}", contract_type="技术服务", ip_types="发明专利")
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 - reported to and asserted on by the parent
                 db.session.rollback()

@@ -126,11 +126,11 @@ def test_cli_verify_and_rebuild(app, runner):
 
 def test_category_cells_follow_type_field_and_ip_changes(ctx):
     contract = add_contract("530100", "530300", date(2025, 7, 1), 9_00, contract_type="技术开发",
-                            ip_types="专利;技术秘密")
+                            ip_types="发明专利;技术秘密")
     add_contract("530100", "530300", date(2025, 7, 1), 1_00, ip_types="")
     db.session.commit()
     cells = rollup.stored()
-    assert cells[("seller", "ip", date(2025, 7, 1), "530100", "专利")] == (1, 9_00, 9_00)
+    assert cells[("seller", "ip", date(2025, 7, 1), "530100", "发明专利")] == (1, 9_00, 9_00)
     assert cells[("seller", "ip", date(2025, 7, 1), "530100", "技术秘密")] == (1, 9_00, 9_00)
     assert cells[("seller", "ip", date(2025, 7, 1), "530100", "未涉及/未注明")] == (1, 1_00, 1_00)
     assert cells[("buyer", "type", date(2025, 7, 1), "530300", "技术开发")] == (2, 10_00, 10_00)
@@ -138,7 +138,7 @@ def test_category_cells_follow_type_field_and_ip_changes(ctx):
     db.session.commit()
     cells = rollup.stored()
     assert cells[("buyer", "type", date(2025, 7, 1), "530300", "技术许可")] == (1, 9_00, 9_00)
-    assert ("seller", "ip", date(2025, 7, 1), "530100", "专利") not in cells
+    assert ("seller", "ip", date(2025, 7, 1), "530100", "发明专利") not in cells
     assert cells[("seller", "ip", date(2025, 7, 1), "530100", "未涉及/未注明")] == (2, 10_00, 10_00)
     assert cells[("seller", "field", date(2025, 7, 1), "530100", "农业")] == (1, 9_00, 9_00)
     assert rollup.verify()

@@ -5,7 +5,7 @@ from marketplace.listings.workflow import ACTIONS as LISTING_ACTIONS
 from models import AMENDMENT_STATUS_LABELS, CONTRACT_STATUS_LABELS, STATUS_LABELS
 from models.contract import CONTRACT_SUBTYPES, CONTRACT_TYPES, DEDUCTION_KINDS, REFUSAL_REASONS
 from models.user import ROLES
-from models.vocab import COOPERATION_MODES, IP_TYPES, MATURITY_LEVELS, ORG_TYPES, TECH_FIELDS, TRANSFER_MODES
+from models.vocab import COOPERATION_MODES, IP_CHOICES, MATURITY_LEVELS, ORG_TYPES, TECH_FIELDS, TRANSFER_MODES
 
 
 def ref(name: str) -> dict:
@@ -73,7 +73,7 @@ _COMMON_IN = {
 RESULT_IN = {
     **_COMMON_IN, "summary": string(maxLength=MAX_TEXT), "maturity": string(enum=list(MATURITY_LEVELS)),
     "trl": nullable({"type": "integer", "minimum": 1, "maximum": 9}),
-    "ip_types": array(string(enum=list(IP_TYPES))), "ip_numbers": nullable(string(maxLength=500)),
+    "ip_types": array(string(enum=list(IP_CHOICES))), "ip_numbers": nullable(string(maxLength=500)),
     "transfer_modes": array(string(enum=list(TRANSFER_MODES))),
     "price": nullable({**MONEY_IN, "description": "价格（元）；null 或空表示面议"}),
 }
@@ -113,7 +113,7 @@ CONTRACT_CONTENT_IN = {
     "contract_type": string(enum=list(CONTRACT_TYPES)),
     "subtype": nullable(string(description="技术开发：委托开发/合作开发（必填）；技术服务：技术培训/技术中介（选填）")),
     "title": string(maxLength=200), "contract_no": nullable(string(maxLength=64)),
-    "tech_field": string(enum=list(TECH_FIELDS)), "ip_types": array(string(enum=list(IP_TYPES))),
+    "tech_field": string(enum=list(TECH_FIELDS)), "ip_types": array(string(enum=list(IP_CHOICES))),
     "signed_on": DATE, "valid_from": nullable(DATE), "valid_until": nullable(DATE),
     "contract_amount": {**MONEY_IN, "description": "合同成交额（元），大于 0"}, "deductions": DEDUCTIONS_IN,
 }

@@ -11,10 +11,11 @@ from marketplace.form_fields import (
     MultiCheckboxField, check_choices, choice_field, clean_line, clean_text, iso_date, known_region, max_length,
     options, parse_money, required,
 )
+from marketplace.ip_rights import in_vocabulary_order, type_problems
 from marketplace.money import parse_yuan, yuan_str
 from marketplace.regions import region_choices
 from models.contract import CONTRACT_SUBTYPES, CONTRACT_TYPES, DEDUCTION_KINDS, REFUSAL_REASONS
-from models.vocab import IP_TYPES, ORG_TYPES, TECH_FIELDS, join_list, split_list
+from models.vocab import IP_CHOICES, ORG_TYPES, TECH_FIELDS, join_list, split_list
 
 ALL_SUBTYPES = tuple(s for subs in CONTRACT_SUBTYPES.values() for s in subs)
 
@@ -45,7 +46,7 @@ class ContractForm(FlaskForm):
     title = StringField("项目名称", filters=[clean_line], validators=[required("项目名称"), max_length("项目名称", 200)])
     contract_no = StringField("合同编号（选填）", filters=[clean_line], validators=[max_length("合同编号", 64)])
     tech_field = choice_field("技术领域", TECH_FIELDS)
-    ip_types = MultiCheckboxField("涉及知识产权", choices=options(IP_TYPES))
+    ip_types = MultiCheckboxField("涉及知识产权", choices=options(IP_CHOICES))
     seller_name = StringField("卖方（技术输出方）", filters=[clean_line],
                               description="经纪人代为申报时填写卖方单位全称；本单位申报可留空")
     buyer_name = StringField("买方（技术吸纳方）", filters=[clean_line],
@@ -88,7 +89,10 @@ class ContractForm(FlaskForm):
             raise ValidationError("请选择技术领域。")
 
     def validate_ip_types(self, field):
-        check_choices(field, IP_TYPES, "知识产权类型")
+        check_choices(field, IP_CHOICES, "知识产权类型")
+        problem = type_problems(field.data or [])
+        if problem:
+            raise ValidationError(problem)
 
     def validate_buyer_type(self, field):
         if field.data not in ORG_TYPES:
@@ -147,7 +151,7 @@ class ContractForm(FlaskForm):
         return {
             "contract_type": self.contract_type.data, "subtype": self.subtype.data or None,
             "title": self.title.data, "contract_no": self.contract_no.data or None,
-            "tech_field": self.tech_field.data, "ip_types": join_list(self.ip_types.data or []),
+            "tech_field": self.tech_field.data, "ip_types": join_list(in_vocabulary_order(self.ip_types.data)),
             "signed_on": self._signed_on, "valid_from": self._valid_from, "valid_until": self._valid_until,
         }
 

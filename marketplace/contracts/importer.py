@@ -14,17 +14,19 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
+from marketplace.ip_rights import IpProblem, parse_rights
 from marketplace.money import MoneyError, parse_yuan
 from marketplace.stats import rollup as stats_rollup
 from marketplace.contracts import year_close
 from marketplace.tabular import header_problems, iter_table, row_dict
 from models import Contract, ContractImport, ContractStatus, Organisation, Region, db
 from models.contract import CONTRACT_TYPES
-from models.vocab import ORG_TYPES, TECH_FIELDS
+from models.vocab import ORG_TYPES, TECH_FIELDS, join_list
 
 CONTRACT_COLUMNS = ("contract_no", "contract_type", "title", "seller_name", "seller_type", "seller_region",
                     "buyer_name", "buyer_type", "buyer_region", "contract_amount", "tech_amount", "signed_on",
                     "registered_on", "tech_field")
+OPTIONAL_COLUMNS = ("ip",)  # 涉及知识产权, written as on listings (发明 ZL…；软著 …); numbers are checked, not stored
 BATCH_SIZE = 5000
 PROGRESS_EVERY = 100_000
 MAX_PROBLEMS_SHOWN = 5000
@@ -104,6 +106,18 @@ def _date(cells, name, problems, line, today):
     return parsed
 
 
+def _ip(cells, problems, line):
+    value = cells.get("ip") or ""
+    if len(value) > 1000:
+        problems.append(f"第 {line} 行：列 ip：超过 1000 字")
+        return ""
+    try:
+        return join_list(parse_rights(value)[0])
+    except IpProblem as exc:
+        problems.append(f"第 {line} 行：列 ip：{exc}")
+        return ""
+
+
 def parse_row(cells: dict, line: int, regions: set[str], today: date) -> tuple[dict | None, list[str]]:
     """Validate one row; returns the contract columns or the row's problems."""
     problems: list[str] = []
@@ -121,6 +135,7 @@ def parse_row(cells: dict, line: int, regions: set[str], today: date) -> tuple[d
     }
     contract_fen = _amount(cells, "contract_amount", problems, line)
     tech_fen = _amount(cells, "tech_amount", problems, line)
+    ip_types = _ip(cells, problems, line)
     signed = _date(cells, "signed_on", problems, line, today)
     registered = _date(cells, "registered_on", problems, line, today)
     if contract_fen is not None and tech_fen is not None and tech_fen > contract_fen:
@@ -133,7 +148,7 @@ def parse_row(cells: dict, line: int, regions: set[str], today: date) -> tuple[d
         registration_no=number, contract_no=number, status=ContractStatus.REGISTERED,
         contract_amount_fen=contract_fen, tech_amount_fen=tech_fen, deduct_other_fen=contract_fen - tech_fen,
         deduct_equipment_fen=0, deduct_instruments_fen=0, deduct_parts_fen=0, deduct_materials_fen=0,
-        signed_on=signed, registered_on=registered, ip_types="",
+        signed_on=signed, registered_on=registered, ip_types=ip_types,
     )
     return values, []
 
@@ -141,7 +156,7 @@ def parse_row(cells: dict, line: int, regions: set[str], today: date) -> tuple[d
 def _rows(path: str, regions: set[str], today: date):
     """Yield (line, contract number, values, problems) per data row; header problems raise at once."""
     header, rows = iter_table(path)
-    problems = header_problems(header, CONTRACT_COLUMNS)
+    problems = header_problems(header, CONTRACT_COLUMNS, OPTIONAL_COLUMNS)
     if problems:
         raise ContractImportFailed(problems, 0)
     closed = year_close.closed_years()

@@ -15,10 +15,11 @@ from marketplace.form_fields import (
     MultiCheckboxField, check_choices, choice_field, clean_line, clean_text, iso_date, known_region, max_length,
     options, parse_money, required,
 )
+from marketplace.ip_rights import in_vocabulary_order, normalised_numbers, numbers_problem, type_problems
 from marketplace.money import parse_wan, wan_input
 from marketplace.regions import region_choices
 from models.vocab import (
-    COOPERATION_MODES, IP_TYPES, MATURITY_LEVELS, MAX_KEYWORDS, TECH_FIELDS, TRANSFER_MODES, join_list,
+    COOPERATION_MODES, IP_CHOICES, MATURITY_LEVELS, MAX_KEYWORDS, TECH_FIELDS, TRANSFER_MODES, join_list,
 )
 
 MAX_TEXT = 5000
@@ -102,7 +103,7 @@ class ResultForm(ListingForm):
                             validators=[required("摘要"), max_length("摘要", MAX_TEXT)])
     maturity = choice_field("成熟度", MATURITY_LEVELS)
     trl = choice_field("技术就绪度 TRL（GB/T 22900）", [str(n) for n in range(1, 10)], blank="不填")
-    ip_types = MultiCheckboxField("知识产权类型", choices=options(IP_TYPES))
+    ip_types = MultiCheckboxField("知识产权类型", choices=options(IP_CHOICES))
     ip_numbers = StringField("专利号/登记号", filters=[clean_line], validators=[max_length("专利号/登记号", 500)])
     transfer_modes = MultiCheckboxField("转化方式", choices=options(TRANSFER_MODES))
     price = StringField("价格（万元）", filters=[clean_line], description="留空表示面议")
@@ -116,7 +117,17 @@ class ResultForm(ListingForm):
             raise ValidationError("技术就绪度应为 1–9 级。")
 
     def validate_ip_types(self, field):
-        check_choices(field, IP_TYPES, "知识产权类型")
+        check_choices(field, IP_CHOICES, "知识产权类型")
+        problem = type_problems(field.data or [])
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_ip_numbers(self, field):
+        problem = numbers_problem(self.ip_types.data or [], field.data or "")
+        if problem:
+            raise ValidationError(problem)
+        if len(normalised_numbers(field.data or "")) > 500:
+            raise ValidationError("专利号/登记号不能超过 500 字。")
 
     def validate_transfer_modes(self, field):
         check_choices(field, TRANSFER_MODES, "转化方式", at_least_one=True)
@@ -136,9 +147,10 @@ class ResultForm(ListingForm):
         """Validated values as TechResult columns."""
         return {
             **self.common_data(), "summary": self.summary.data, "maturity": self.maturity.data,
-            "trl": int(self.trl.data) if self.trl.data else None, "ip_types": join_list(self.ip_types.data),
-            "ip_numbers": self.ip_numbers.data or "", "transfer_modes": join_list(self.transfer_modes.data),
-            "price_fen": self._price_fen,
+            "trl": int(self.trl.data) if self.trl.data else None,
+            "ip_types": join_list(in_vocabulary_order(self.ip_types.data)),
+            "ip_numbers": normalised_numbers(self.ip_numbers.data or ""),
+            "transfer_modes": join_list(self.transfer_modes.data), "price_fen": self._price_fen,
         }
 
 

@@ -2,23 +2,22 @@
 import re
 from datetime import date
 
+from marketplace.ip_rights import IpProblem, parse_rights
 from marketplace.money import MoneyError, parse_wan
 from models.vocab import (
-    IP_TYPES, MATURITY_LEVELS, MAX_KEYWORDS, ORG_TYPES, TECH_FIELDS, TRANSFER_MODES, join_list, split_list,
+    MATURITY_LEVELS, MAX_KEYWORDS, ORG_TYPES, TECH_FIELDS, TRANSFER_MODES, join_list, split_list,
 )
 
 MAX_TITLE = 200
 MAX_ORG_NAME = 100
 MAX_KEYWORD = 20
 MAX_BODY = 5000
-MAX_IP_NUMBER = 50
 MAX_IP_NUMBERS_TOTAL = 500
 # Control characters, invisible format characters (zero-width, bidi overrides) and lone surrogates.
 _INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff"
 _BAD_INLINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 _BAD_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_INVISIBLE}]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_IP_SEPARATORS = (":", "：")
 _YES, _NO = ("yes", "是", "y", "true"), ("no", "否", "n", "false", "")
 
 
@@ -112,36 +111,15 @@ def keywords(raw: str) -> str:
 
 
 def ip_rights(raw: str) -> tuple[str, str]:
-    """'专利:ZL202310000001.X;技术秘密' → ('专利;技术秘密', 'ZL202310000001.X')."""
-    types, numbers = [], []
-    for entry in split_list(plain_text(raw, 1000)):
-        ip_type, number = entry, ""
-        for separator in _IP_SEPARATORS:
-            if separator in entry:
-                ip_type, number = (part.strip() for part in entry.split(separator, 1))
-                break
-        if ip_type not in IP_TYPES:
-            raise CellProblem(f"知识产权类型“{ip_type}”无效，应为：{'、'.join(IP_TYPES)}（可写作 专利:专利号）")
-        if _separator_without_number(entry, number):
-            raise CellProblem(f"“{entry}”的冒号后缺少编号")
-        if len(number) > MAX_IP_NUMBER:
-            raise CellProblem(f"编号不能超过 {MAX_IP_NUMBER} 字：{number[:20]}…")
-        if ip_type == "无" and number:
-            raise CellProblem("“无”不能带编号")
-        types.append(ip_type)
-        if number:
-            numbers.append(number)
-    types = list(dict.fromkeys(types))
-    if "无" in types and len(types) > 1:
-        raise CellProblem("“无”不能与其他知识产权类型同时填写")
+    """'发明 ZL201710601862.3；软著 2022SR0123456、技术秘密' → ('发明专利;计算机软件著作权;技术秘密', numbers)."""
+    try:
+        types, numbers = parse_rights(plain_text(raw, 1000))
+    except IpProblem as exc:
+        raise CellProblem(str(exc)) from None
     stored_numbers = join_list(numbers)
     if len(stored_numbers) > MAX_IP_NUMBERS_TOTAL:
         raise CellProblem(f"编号合计不能超过 {MAX_IP_NUMBERS_TOTAL} 字")
     return join_list(types), stored_numbers
-
-
-def _separator_without_number(entry: str, number: str) -> bool:
-    return any(sep in entry for sep in _IP_SEPARATORS) and not number
 
 
 def transfer_modes(raw: str) -> str:

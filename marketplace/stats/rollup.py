@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Contract, ContractStatus, db
 from models.stats import CATEGORY_LENGTH, DIM_COLUMNS, NO_IP, TOTAL_DIM, StatsDaily
-from models.vocab import split_list
+from models.vocab import IP_NONE, split_list
 
 SIDE_REGIONS = {"seller": "seller_region", "buyer": "buyer_region"}
 TRACKED = ("status", "registered_on", "contract_amount_fen", "tech_amount_fen", *SIDE_REGIONS.values(),
@@ -28,7 +28,7 @@ KEY_COLUMNS = ["side", "dim", "day", "region_code", "category"]
 def categories(dim: str, value) -> list[str]:
     """The categories one contract counts in for `dim` (several for IP, '未涉及/未注明' for none)."""
     if dim == "ip":
-        names = [n for n in split_list(value) if n != "无"] or [NO_IP]
+        names = [n for n in split_list(value) if n != IP_NONE] or [NO_IP]
         return [n[:CATEGORY_LENGTH] for n in dict.fromkeys(names)]
     return [(value or "")[:CATEGORY_LENGTH]]
 

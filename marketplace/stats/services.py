@@ -25,7 +25,7 @@ DIMENSIONS = {
     "field": ("技术领域", TECH_FIELDS),
     "seller_type": ("卖方主体类型", ORG_TYPES),
     "buyer_type": ("买方主体类型", ORG_TYPES),
-    "ip": ("涉及知识产权", tuple(t for t in IP_TYPES if t != "无")),
+    "ip": ("涉及知识产权", IP_TYPES),
 }
 SIDE_LABELS = {"seller": "技术输出（按卖方地区）", "buyer": "技术吸纳（按买方地区）"}
 OWN_LEVEL = "本级"
