@@ -5,8 +5,8 @@ contract_amendments: 变更登记 applications, reviewed before they change a co
 officials add for years the shipped calendar does not know. year_closes: a region's
 closed years with their frozen published totals.
 
-Revision ID: 0007_registration_year
-Revises: 0006_page_speed
+Revision ID: 0008_registration_year
+Revises: 0007_ip_types
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_registration_year'
-down_revision = '0006_page_speed'
+revision = '0008_registration_year'
+down_revision = '0007_ip_types'
 branch_labels = None
 depends_on = None
 
