@@ -94,7 +94,7 @@ def test_nothing_changes_until_approved_then_every_named_value_does(app, client,
         assert changed.status == "registered" and changed.registration_no
         event = changed.events[-1]
         assert event.action == "amend" and event.actor.username == "official_a"
-        for part in ("双方签订补充协议", "合同成交额 1000000.00 元→1200000.00 元", "技术领域 新材料及其应用→电子信息",
+        for part in ("双方签订补充协议", "合同成交额 1,000,000.00元→1,200,000.00元", "技术领域 新材料及其应用→电子信息",
                      "买方 云南某能源公司（测试）→曲靖某新公司", "签订日期 2026-03-02→2026-03-05"):
             assert part in event.comment
         assert rollup.verify()  # a recount equals the rollup

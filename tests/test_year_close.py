@@ -110,7 +110,7 @@ def test_amendments_of_a_closed_year_are_decided_by_an_admin(app, client, auth, 
     auth.logout()
     auth.login("root")
     waiting = client.get("/contracts/office/amendments").get_data(as_text=True)
-    assert "燃料电池催化剂委托开发" in waiting and "1000000.00 元" in waiting and "1500000.00 元" in waiting
+    assert "燃料电池催化剂委托开发" in waiting and "1,000,000.00元" in waiting and "1,500,000.00元" in waiting
     done = client.post(f"/contracts/{cid}/amendments/{aid}/action", data={"action": "approve"}, follow_redirects=True)
     assert "已变更" in done.get_data(as_text=True) and "没有待审批的申请" in done.get_data(as_text=True)
     auth.logout()

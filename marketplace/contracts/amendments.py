@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from marketplace.contracts import services, year_close
 from marketplace.contracts.workflow import REGISTRAR, SELLER, ContractError
-from marketplace.money import yuan_str
+from marketplace.money import yuan_text
 from marketplace.permissions import has, is_registrar, is_seller_side
 from marketplace.state_machine import Action, Workflow
 from models import AmendmentStatus as A
@@ -173,7 +173,7 @@ def shown_value(name: str, value) -> str:
     """A stored value as the history and the page show it."""
     if value is None or value == "":
         return "（空）"
-    return f"{yuan_str(value)} 元" if name.endswith("_fen") else str(value)
+    return yuan_text(value) if name.endswith("_fen") else str(value)
 
 
 def describe(amendment: ContractAmendment) -> str:
@@ -189,5 +189,6 @@ def open_amendment(contract: Contract) -> ContractAmendment | None:
 
 
 def actions_for(actor, amendment: ContractAmendment) -> list[Action]:
-    """The review buttons `actor` sees on an open application."""
-    return AMENDMENT_WORKFLOW.available(amendment.status, parties_of(actor, amendment))
+    """The review buttons `actor` sees on an open application (first review or approval, as its size says)."""
+    skip = "approve" if amendment.status == A.PENDING and is_large(amendment) else "first_review"
+    return [a for a in AMENDMENT_WORKFLOW.available(amendment.status, parties_of(actor, amendment)) if a.name != skip]
