@@ -60,6 +60,11 @@ def yuan_str(fen: int | None) -> str | None:
     return None if fen is None else f"{fen // FEN_PER_YUAN}.{fen % FEN_PER_YUAN:02d}"
 
 
+def yuan_grouped(fen: int) -> str:
+    """Display in 元, exact to the fen, with thousands separators: '12,345,678,901.23'."""
+    return f"{fen // FEN_PER_YUAN:,}.{fen % FEN_PER_YUAN:02d}"
+
+
 def _fixed2(fen: int, unit: int) -> str:
     # Round half up to two decimals of the unit, in integers (no float anywhere).
     hundredths = (fen * 100 * 2 + unit) // (2 * unit)

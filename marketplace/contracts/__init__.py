@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("contracts", __name__)
 
-from marketplace.contracts import views  # noqa: E402,F401
+from marketplace.contracts import ledger_views, views  # noqa: E402,F401

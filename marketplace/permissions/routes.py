@@ -61,6 +61,8 @@ ROUTES: dict[str, str] = {
     "contracts.remove_attachment": LOGGED_IN,
     "contracts.download": LOGGED_IN,
     "contracts.certificate": LOGGED_IN,
+    "contracts.ledger_page": "contract.register",
+    "contracts.ledger_export": "contract.register",
     # statistics and matchmaking events
     "stats.public": PUBLIC,
     "stats.dashboard": "stats.dashboard",
