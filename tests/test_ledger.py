@@ -11,7 +11,8 @@ from urllib.parse import quote
 import pytest
 from openpyxl import load_workbook
 
-from models import db
+from marketplace.contracts import ledger
+from models import User, db
 from tests.factories import make_org, make_user
 from tests.test_stats_data import add_contract
 
@@ -255,3 +256,29 @@ def test_pages_walk_every_contract_once_newest_first(app, client, auth, world):
     assert seen[-2:] == ["庚-不予登记", "己-申报"]  # without a registration: after the registered ones
     registered_dates = dates[:65]
     assert registered_dates == sorted(registered_dates, reverse=True)
+
+
+def test_xlsx_over_the_limit_is_refused_with_a_message(app, client, auth, world, monkeypatch):
+    monkeypatch.setitem(app.config, "LEDGER_XLSX_MAX_ROWS", 3)
+    auth.login("official_km")
+    response = client.get("/contracts/register/export.xlsx")
+    assert response.status_code == 400 and "导出 CSV" in response.get_data(as_text=True)
+    small = client.get("/contracts/register/export.xlsx?status=registered&date_from=2025-01-01")
+    assert small.status_code == 200
+    small.close()
+    assert client.get("/contracts/register/export.csv").status_code == 200
+
+
+@pytest.mark.parametrize("values", [
+    {}, {"status": "registered"}, {"status": "cancelled"}, {"date_from": date(2025, 1, 1), "date_to": date(2025, 6, 11)},
+    {"date_from": date(2025, 6, 2), "date_to": date(2025, 6, 2)}, {"contract_type": "技术转让"},
+    {"tech_field": "农业", "status": "registered"}, {"tech_field": "农业", "contract_type": "技术转让"},
+    {"region": "530100"}, {"region": "530300"}, {"region": "530000", "date_to": date(2025, 5, 31)},
+    {"party": "大学"}, {"amount_min": 1},
+])
+@pytest.mark.parametrize("username", ["official_km", "official_yn", "official_cd"])
+def test_totals_from_the_cells_equal_a_recount_of_the_contracts(app, world, values, username):
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == username))
+        flt = ledger.LedgerFilter(**values)
+        assert ledger.totals(user, flt) == ledger.totals(user, flt, cells=False)

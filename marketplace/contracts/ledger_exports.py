@@ -13,9 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from marketplace.contracts.ledger import ledger_date
-from marketplace.money import yuan_str
-from marketplace.stats.exports import spreadsheet_text
+from marketplace.stats.exports import FORMULA_START, spreadsheet_text
 from models import CONTRACT_STATUS_LABELS
 
 HEADERS = ("登记编号", "登记/申报日期", "合同名称", "合同类别", "子类", "技术领域", "卖方", "卖方地区代码", "买方",
@@ -24,17 +22,23 @@ AMOUNT_COLUMNS = (10, 11)  # positions of the two amounts in HEADERS
 ROWS_PER_CHUNK = 1000
 
 
+RISKY_FIRST = frozenset(start[0] for start in FORMULA_START)
+
+
 def _text(value) -> str:
-    return spreadsheet_text(value or "")
+    # Most cells cannot start a formula: only those that might go through spreadsheet_text.
+    return spreadsheet_text(value) if value and value[0] in RISKY_FIRST else (value or "")
 
 
 def row_values(row) -> list:
     """One contract as cells: text neutralised, amounts as exact yuan strings."""
-    day = ledger_date(row)
-    return [_text(row.registration_no), day.isoformat() if day else "", _text(row.title), _text(row.contract_type),
-            _text(row.subtype), _text(row.tech_field), _text(row.seller_name), row.seller_region,
-            _text(row.buyer_name), row.buyer_region, yuan_str(row.contract_amount_fen),
-            yuan_str(row.tech_amount_fen), CONTRACT_STATUS_LABELS[row.status], _text(row.broker)]
+    # Unpacked by position (ledger.ROW_COLUMNS): a million rows pay for no attribute look-ups.
+    (_, number, registered_on, title, contract_type, subtype, tech_field, seller, seller_region, buyer,
+     buyer_region, contract_fen, tech_fen, status, broker, submitted_at, created_at) = row
+    day = registered_on or (submitted_at or created_at).date()
+    return [_text(number), day.isoformat(), _text(title), contract_type, subtype or "", tech_field, _text(seller),
+            seller_region, _text(buyer), buyer_region, f"{contract_fen // 100}.{contract_fen % 100:02d}",
+            f"{tech_fen // 100}.{tech_fen % 100:02d}", CONTRACT_STATUS_LABELS[status], _text(broker)]
 
 
 def csv_chunks(rows, heading: str):

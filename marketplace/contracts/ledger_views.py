@@ -1,7 +1,7 @@
 """The register (登记台账) page and its CSV / XLSX exports, for registration officials."""
 from datetime import date
 
-from flask import Response, abort, render_template, request, send_file, stream_with_context
+from flask import Response, abort, current_app, render_template, request, send_file, stream_with_context
 from flask_login import current_user
 
 from marketplace.contracts import bp, ledger, ledger_exports
@@ -47,7 +47,11 @@ def ledger_export(fmt):
     form = _form()
     if not form.validate():
         abort(400, description="；".join(form.messages()))
-    rows = ledger.export_rows(current_user, form.ledger_filter())
+    flt = form.ledger_filter()
+    limit = current_app.config["LEDGER_XLSX_MAX_ROWS"]
+    if fmt == "xlsx" and ledger.totals(current_user, flt).contracts > limit:
+        abort(400, description=f"所选合同超过 {limit:,} 份，Excel 文件请缩小筛选范围；全部合同请导出 CSV。")
+    rows = ledger.export_rows(current_user, flt)
     filename = f"register-{region_scope_prefix(current_user) or 'all'}-{date.today().isoformat()}.{fmt}"
     if fmt == "csv":
         return Response(stream_with_context(ledger_exports.csv_chunks(rows, _heading(form))),
