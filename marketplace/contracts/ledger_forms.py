@@ -49,10 +49,8 @@ class LedgerFilterForm(FlaskForm):
 
     status = choice_field("状态", {s: CONTRACT_STATUS_LABELS[s] for s in LEDGER_STATUSES}, "全部状态",
                           validators=[_one_of(LEDGER_STATUSES, "状态")])
-    date_from = StringField("日期自", filters=[clean_line], validators=[Optional(), _date("起始日期")],
-                            description="YYYY-MM-DD")
-    date_to = StringField("日期至", filters=[clean_line], validators=[Optional(), _date("截止日期")],
-                          description="YYYY-MM-DD")
+    date_from = StringField("登记/申报日期自", filters=[clean_line], validators=[Optional(), _date("起始日期")])
+    date_to = StringField("至", filters=[clean_line], validators=[Optional(), _date("截止日期")])
     contract_type = choice_field("合同类别", CONTRACT_TYPES, "全部类别", validators=[_one_of(CONTRACT_TYPES, "合同类别")])
     tech_field = choice_field("技术领域", TECH_FIELDS, "全部领域", validators=[_one_of(TECH_FIELDS, "技术领域")])
     party = StringField("当事人", filters=[clean_line], validators=[Optional(), max_length("当事人", 100)],

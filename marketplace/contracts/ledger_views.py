@@ -46,7 +46,7 @@ def ledger_export(fmt):
         abort(404)
     form = _form()
     if not form.validate():
-        abort(400, description="；".join(form.messages()))
+        abort(400, description=" ".join(form.messages()))
     flt = form.ledger_filter()
     limit = current_app.config["LEDGER_XLSX_MAX_ROWS"]
     if fmt == "xlsx" and ledger.totals(current_user, flt).contracts > limit:
