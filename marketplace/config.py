@@ -43,7 +43,7 @@ class Config:
     API_TOKEN_DAYS = 90
     PER_PAGE = 20
     # The register's XLSX export is written in the request; larger registers are exported as CSV (streamed).
-    LEDGER_XLSX_MAX_ROWS = 100_000
+    LEDGER_XLSX_MAX_ROWS = 50_000
     SQLITE_BUSY_TIMEOUT_MS = 15000
     # argon2id cost of new password hashes (RFC 9106 low-memory profile: 64 MiB, 3 passes).
     PASSWORD_HASH_TIME_COST = 3
