@@ -42,6 +42,8 @@ class Config:
     # API tokens expire after this many days.
     API_TOKEN_DAYS = 90
     PER_PAGE = 20
+    # The register's XLSX export is written in the request; larger registers are exported as CSV (streamed).
+    LEDGER_XLSX_MAX_ROWS = 50_000
     SQLITE_BUSY_TIMEOUT_MS = 15000
     # Public verification of registration numbers: answers per client address (Flask-Limiter syntax).
     VERIFY_RATE_LIMIT = "30 per minute"

@@ -60,9 +60,14 @@ def yuan_str(fen: int | None) -> str | None:
     return None if fen is None else f"{fen // FEN_PER_YUAN}.{fen % FEN_PER_YUAN:02d}"
 
 
+def yuan_grouped(fen: int) -> str:
+    """Display in 元, exact to the fen, with thousands separators: '12,345,678,901.23'."""
+    return f"{fen // FEN_PER_YUAN:,}.{fen % FEN_PER_YUAN:02d}"
+
+
 def yuan_text(fen: int) -> str:
     """Display in 元, exact to the fen: 3501000000 → '35,010,000.00元'."""
-    return f"{fen // FEN_PER_YUAN:,}.{fen % FEN_PER_YUAN:02d}元"
+    return yuan_grouped(fen) + "元"
 
 
 def _fixed2(fen: int, unit: int) -> str:

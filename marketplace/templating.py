@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(money.wan_str, "wan")
     app.add_template_filter(money.yi_str, "yi")
     app.add_template_filter(money.yuan_text, "yuan")
+    app.add_template_filter(money.yuan_grouped, "yuan_plain")
     app.add_template_filter(money.wan_input, "wan_input")
     app.add_template_filter(lambda s: STATUS_LABELS.get(s, s), "status_label")
     app.add_template_filter(lambda d: d.strftime("%Y-%m-%d %H:%M") if d else "", "datetime")

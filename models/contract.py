@@ -1,7 +1,7 @@
 """Technology contracts (技术合同) and their registration (认定登记)."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
@@ -72,6 +72,8 @@ class Contract(db.Model):
                         name="validity_ordered"),
         CheckConstraint("status <> 'registered' OR (registration_no IS NOT NULL AND registered_on IS NOT NULL)",
                         name="registered_has_number"),
+        # The register (登记台账): newest registration first, read in index order.
+        Index("ix_contracts_register_order", "registered_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("contracts", __name__)
 
-from marketplace.contracts import views, views_amend, views_office  # noqa: E402,F401
+from marketplace.contracts import ledger_views, views, views_amend, views_office  # noqa: E402,F401

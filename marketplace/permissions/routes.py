@@ -73,6 +73,8 @@ ROUTES: dict[str, str] = {
     # public verification of registration numbers
     "verification.form": PUBLIC,
     "verification.number": PUBLIC,
+    "contracts.ledger_page": "contract.register",
+    "contracts.ledger_export": "contract.register",
     # statistics and matchmaking events
     "stats.public": PUBLIC,
     "stats.dashboard": "stats.dashboard",
