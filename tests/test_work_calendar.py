@@ -7,6 +7,8 @@ from sqlalchemy import select
 from marketplace.contracts import services
 from marketplace.contracts.deadlines import PACKAGE_LAST_YEAR, WorkCalendar, add_working_days, review_due
 from models import CalendarDay, Contract, db
+from marketplace.api.tokens import create_token
+from tests.api_helpers import bearer
 from tests.contract_helpers import draft, officials, parties
 from tests.factories import make_user
 
@@ -49,8 +51,9 @@ def filed(app):
         small = draft(seller, buyer, seller_user, title="小合同")
         for contract in (large, small):
             services.transition(contract, "file", seller_user, on=date(2026, 12, 1))
+        token = create_token(seller_user, "测试")
         db.session.commit()
-        return {"large": large.id, "small": small.id}
+        return {"large": large.id, "small": small.id, "token": token}
 
 
 def test_the_contract_page_says_a_deadline_is_provisional(client, auth, filed):
@@ -74,6 +77,8 @@ def test_entering_a_holiday_recomputes_the_deadlines_under_review(app, client, a
         assert db.session.get(Contract, filed["small"]).due_on == date(2026, 12, 22)
     detail = client.get(f"/contracts/{filed['large']}").get_data(as_text=True)
     assert "暂按周末推算" not in detail and "办结期限调整" in detail
+    api = client.get(f"/api/v1/contracts/{filed['large']}", headers=bearer(filed["token"])).json
+    assert api["due_on"] == "2027-01-13" and api["events"][-1]["label"] == "办结期限调整"
     client.post("/contracts/office/calendar/remove", data={"day": "2027-01-04"})
     with app.app_context():
         assert db.session.get(Contract, filed["large"]).due_on == date(2027, 1, 12)
