@@ -3,6 +3,7 @@ import pytest
 
 from tests.browser.conftest import require_chromium
 
+pytestmark = pytest.mark.frontend
 PHONE = {"width": 375, "height": 812}
 
 

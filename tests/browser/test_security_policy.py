@@ -11,7 +11,7 @@ from tests import factories
 from tests.contract_helpers import draft, officials, parties, register_path
 from tests.test_stats_data import add_contract
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.frontend]
 
 ANONYMOUS_PAGES = ["/", "/results", "/results/{result}", "/needs", "/needs?bounty=1", "/needs/{need}", "/stats/",
                    "/brokers/", "/auth/login", "/auth/register", "/no-such-page", "/verify",
