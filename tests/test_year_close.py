@@ -127,3 +127,26 @@ def test_amendments_of_a_closed_year_are_decided_by_an_admin(app, client, auth, 
     auth.login("official_a")
     years = client.get("/contracts/office/years").get_data(as_text=True)
     assert "100.00万元" in years and "150.00万元" in years
+
+
+def test_a_closed_years_registration_is_cancelled_by_an_admin_not_the_registrar(app, client, auth, world):
+    cid = world["registered"]
+    auth.login("root")
+    assert client.get(f"/contracts/{cid}").status_code == 404  # the year is open: the registrar's business
+    auth.logout()
+    close(client, auth)
+    auth.login("official_a")
+    page = client.post(f"/contracts/{cid}/action", data={"action": "cancel", "comment": "合同解除"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "撤销登记须由平台管理员办理" in page
+    auth.logout()
+    with app.app_context():
+        assert db.session.get(Contract, cid).status == "registered"
+    auth.login("root")
+    detail = client.get(f"/contracts/{cid}").get_data(as_text=True)
+    assert 'value="cancel"' in detail and 'value="register"' not in detail
+    client.post(f"/contracts/{cid}/action", data={"action": "cancel", "comment": "合同解除"})
+    with app.app_context():
+        cancelled = db.session.get(Contract, cid)
+        assert cancelled.status == "cancelled" and cancelled.events[-1].actor.username == "root"
+    assert client.get(f"/contracts/{world['pending']}").status_code == 404  # not registered: not the admins'

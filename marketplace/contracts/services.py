@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.contracts import numbering
 from marketplace.contracts.deadlines import WorkCalendar, review_due
-from marketplace.contracts.year_close import refuse_if_closed
+from marketplace.contracts.year_close import is_closed, refuse_if_closed
 from marketplace.contracts.workflow import (
     ADMIN, EDITABLE, REGISTRAR, SELLER, SELLER_MEMBER, UNDER_REVIEW, WORKFLOW, ContractError,
 )
@@ -153,6 +153,8 @@ def _review_rules(step) -> None:
         raise ContractError("不予登记须选择法定理由之一。")
     if name == "file" and SELLER_MEMBER not in parties_of(actor, contract) and needs_seller_confirmation(contract):
         raise ContractError("经纪人未获卖方单位委托：须由卖方单位成员确认合同草稿后才能提交申报。")
+    if name == "cancel":
+        _cancel_rules(step)
     if name == "amend" and step.options.get("amendment") is None:
         raise ContractError("变更登记须提交变更申请（新的合同内容和理由），经登记机构审核后生效。")
     if name == "confirm" and not needs_seller_confirmation(contract):
@@ -173,6 +175,15 @@ def _review_rules(step) -> None:
         contract.refusal_reason = step.reason
     if step.target not in UNDER_REVIEW:
         contract.due_on = None
+
+
+def _cancel_rules(step) -> None:
+    """Who cancels: the registrar while the year is open, an admin once it is closed."""
+    closed = is_closed(step.obj.seller_region, step.obj.registered_on)
+    if closed and ADMIN not in step.parties:
+        raise ContractError("该合同的登记年度已结账：撤销登记须由平台管理员办理。", status=403, code="forbidden")
+    if not closed and REGISTRAR not in step.parties:
+        raise ContractError("未结账年度的撤销登记由辖区登记机构办理。", status=403, code="forbidden")
 
 
 def transition(contract: Contract, action_name: str, actor, comment: str = "", on: date | None = None,

@@ -6,7 +6,7 @@ from models import ContractStatus as S
 SELLER = "seller"  # a member of the seller organisation, or the contract's broker
 SELLER_MEMBER = "seller_member"  # a member of the seller organisation itself (not its broker)
 REGISTRAR = "registrar"  # an official whose region covers the seller's region
-ADMIN = "admin"  # applies the approved amendments of a closed year
+ADMIN = "admin"  # applies the approved amendments of a closed year, and cancels its registrations
 
 
 class ContractError(DomainError):
@@ -24,7 +24,8 @@ ACTIONS = {
     "refuse": Action("refuse", "不予登记", (REGISTRAR,), reason_required=True),
     # Applied only by an approved amendment application (marketplace.contracts.amendments).
     "amend": Action("amend", "变更登记", (REGISTRAR, ADMIN), reason_required=True),
-    "cancel": Action("cancel", "撤销登记", (REGISTRAR,), reason_required=True),
+    # In a closed year (year-end close) an admin cancels instead of the registrar.
+    "cancel": Action("cancel", "撤销登记", (REGISTRAR, ADMIN), reason_required=True),
 }
 
 TRANSITIONS = {
