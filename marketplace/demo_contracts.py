@@ -118,6 +118,30 @@ def seed_registered_contracts(context) -> None:
             context.echo(f"技术合同：已登记 {created} 份…")
             db.session.flush()
     context.count("contracts", created)
+    _amend_and_cancel(context)
     registered_total = db.session.scalar(select(func.count()).select_from(Contract)
                                          .where(Contract.status == ContractStatus.REGISTERED))
     context.echo(f"技术合同：已登记 {registered_total} 份（本次新增 {created}）")
+
+
+def _amend_and_cancel(context) -> None:
+    """One 变更登记 (a supplementary agreement raises the amount) and one 撤销登记, once."""
+    from marketplace.contracts import amendments
+
+    amended, cancelled = services.find_by_key("demo-contract-00010"), services.find_by_key("demo-contract-00020")
+    broker = context.users["broker_li"]
+    if amended is not None and amended.status == ContractStatus.REGISTERED and not amended.amendments:
+        first, second = _registrars(context, amended.seller_region)
+        data = {name: getattr(amended, name) for name in (
+            "contract_type", "subtype", "title", "contract_no", "tech_field", "ip_types", "signed_on",
+            "valid_from", "valid_until")}
+        buyer = {"name": amended.buyer_name, "type": amended.buyer_type, "region": amended.buyer_region}
+        application = amendments.apply_for(amended, broker, "双方签订补充协议，增加技术服务内容",
+                                           data, amended.contract_amount_fen * 11 // 10, amended.deductions, buyer)
+        if amendments.is_large(application):
+            amendments.decide(application, "first_review", first)
+            amendments.decide(application, "approve", second)
+        else:
+            amendments.decide(application, "approve", first)
+    if cancelled is not None and cancelled.status == ContractStatus.REGISTERED:
+        services.transition(cancelled, "cancel", _registrars(context, cancelled.seller_region)[0], "双方协议解除合同")

@@ -8,7 +8,7 @@ from marketplace.auth.services import verify_password
 from marketplace.demo_data import DEMO_PASSWORD
 from marketplace.listings.services import review_queue
 from models import (
-    ApplicationStatus, BountyApplication, ListingEvent, ListingStatus, Organisation, SearchChange, TechNeed,
+    AmendmentStatus, ApplicationStatus, BountyApplication, Contract, ContractAmendment, ListingEvent, ListingStatus, Organisation, SearchChange, TechNeed,
     TechResult, User, db,
 )
 from models.user import ROLES
@@ -43,6 +43,15 @@ def test_seed_twice_gives_the_same_data(app, runner, seeded):
     with app.app_context():
         assert counts() == first
     assert first["Organisation"] >= 15 and first["TechResult"] >= 60 and first["TechNeed"] >= 30
+
+
+def test_one_contract_is_amended_and_one_cancelled_even_after_a_second_seed(app, runner, seeded):
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        approved = db.session.scalars(select(ContractAmendment)).all()
+        assert [a.status for a in approved] == [AmendmentStatus.APPROVED]
+        assert approved[0].after["contract_amount_fen"] == approved[0].before["contract_amount_fen"] * 11 // 10
+        assert db.session.scalar(select(func.count()).select_from(Contract).where(Contract.status == "cancelled")) == 1
 
 
 def test_every_role_exists_and_the_printed_password_works(app, seeded):
