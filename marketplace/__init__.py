@@ -107,6 +107,9 @@ def _init_extensions(app: Flask) -> None:
     cache.install(app)
     search_index.use_memo(cache.LISTING_FIGURES.get)
     search_index.init_app(app)
+    from marketplace import thesaurus
+
+    search_index.set_synonym_provider(thesaurus.search_provider)  # query words also match their synonyms
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -25,6 +25,7 @@ from models.cache_version import CacheVersion  # noqa: E402
 from models.amendment import AMENDMENT_STATUS_LABELS, AmendmentStatus, ContractAmendment  # noqa: E402
 from models.calendar import CalendarDay  # noqa: E402
 from models.year_close import YearClose  # noqa: E402
+from models.thesaurus import SynonymGroup  # noqa: E402
 
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken", "UserSession",
@@ -33,5 +34,5 @@ __all__ = [
     "ContractAttachment", "ContractImport", "ContractStatus", "CONTRACT_STATUS_LABELS", "RegistrationCounter",
     "StatsDaily", "MatchEvent", "EventNeed", "EventDeal",
     "BrokerProfile", "Match", "MatchStatus", "MatchStep", "Message", "CacheVersion",
-    "ContractAmendment", "AmendmentStatus", "AMENDMENT_STATUS_LABELS", "CalendarDay", "YearClose",
+    "ContractAmendment", "AmendmentStatus", "AMENDMENT_STATUS_LABELS", "CalendarDay", "YearClose", "SynonymGroup",
 ]

@@ -39,7 +39,7 @@ from sqlalchemy import event, insert, inspect
 
 from models import ListingStatus, SearchChange, db
 from models.base import utcnow
-from search_index import analysis, dictionary, indexer, outbox, searchers
+from search_index import analysis, dictionary, indexer, outbox, searchers, synonyms
 from search_index.candidates import SimilarListing, gather
 from search_index.filters import AMOUNT_KEYS, FilterError, ListingFilters, SearchError, parse_filters, plain_value
 from search_index.indexer import IndexBusy
@@ -54,7 +54,7 @@ __all__ = [
     "record_change", "record_added", "init_app", "sync", "sync_counts", "index_dir", "behind", "rebuild", "status",
     "prune", "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "generation", "keywords_of",
     "normalise", "parse_filters", "plain_value", "AMOUNT_KEYS", "ListingFilters", "FilterError", "select_listings",
-    "listing_page", "facet_counts", "use_memo",
+    "listing_page", "facet_counts", "use_memo", "set_synonym_provider",
     "MAX_QUERY_CHARS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale",
 ]
 
@@ -298,7 +298,7 @@ def _ranking(kind: str, q: str, limit: int):
         if searcher is None:
             return [], [], ""
         table = searchers.facet_table(searcher, path)
-        return searchers.remembered(searcher, ("ranking", kind, q, limit),
+        return searchers.remembered(searcher, ("ranking", kind, q, limit, synonyms.version()),
                                     lambda: relevance_ranking(searcher, table, kind, q, limit))
 
 
@@ -311,6 +311,11 @@ def generation() -> int | None:
             return None
         found = searcher.reader().generation()
         return found if found is not None else searchers.index_generation(path)
+
+
+def set_synonym_provider(provider) -> None:
+    """Install `provider()` → (version, {word: its synonyms' group}): query words also match their synonyms."""
+    synonyms.set_provider(provider)
 
 
 def similar(listing, kind: str, limit: int = 200) -> list[SimilarListing]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from whoosh.matching.wrappers import FilterMatcher
 
-from search_index import analysis
+from search_index import analysis, synonyms
 from search_index.filters import KINDS, SearchError
 
 MAX_QUERY_CHARS = 100
@@ -24,6 +24,7 @@ TIME_LIMIT = 0.8  # seconds of matching and scoring; reading the page from the D
 SORTS = ("relevance", "newest", "price", "price_desc")
 BOOSTS = {"title": 8.0, "keywords": 4.0, "body": 1.5, "org": 1.0}
 GRAM_BOOST = 3.0
+SYNONYM_SHARE = 0.9  # a listing that uses the very word ranks just above one that uses a synonym
 TERM_CACHE_IDS = 1_500_000  # document numbers kept in cached posting sets per searcher
 
 
@@ -118,13 +119,21 @@ def term_docs(searcher, field: str, text: str) -> frozenset:
     return found
 
 
-def unit_docs(searcher, unit: str) -> set:
-    """Documents a unit matches: the word in any text field, or the title n-grams."""
+def word_docs(searcher, word: str) -> set:
+    """Documents a word matches: the word in any text field, or the title n-grams."""
     docs = set()
     for name in BOOSTS:
-        docs |= term_docs(searcher, name, unit)
-    grams = analysis.query_grams(unit)
+        docs |= term_docs(searcher, name, word)
+    grams = analysis.query_grams(word)
     docs |= frozenset.intersection(*(term_docs(searcher, "title_grams", g) for g in grams))
+    return docs
+
+
+def unit_docs(searcher, unit: str) -> set:
+    """Documents a query unit matches: the unit itself, or any of its synonyms (each with all its parts)."""
+    docs = set(word_docs(searcher, unit))
+    for other in synonyms.alternatives(unit)[1:]:
+        docs |= set.intersection(*(word_docs(searcher, part) for part in synonyms.parts(other)))
     return docs
 
 
@@ -166,15 +175,13 @@ def rank_by_relevance(searcher, table, units: list[str], docs: list[int], limit:
     scores = defaultdict(float)
     for unit in units:
         _deadline_check(deadline)
-        sources = [(term_docs(searcher, name, unit), boost) for name, boost in BOOSTS.items()]
-        grams = [term_docs(searcher, "title_grams", g) for g in analysis.query_grams(unit)]
-        sources.append((frozenset.intersection(*grams), GRAM_BOOST))
-        for posting, boost in sources:
-            hits = candidates.intersection(posting)
-            if hits:
-                weight = boost * _idf(len(posting), total)
-                for docnum in hits:
-                    scores[docnum] += weight
+        # A synonym counts as the word itself, once: each document takes its best-scoring alternative.
+        best = _word_scores(searcher, candidates, unit, total)
+        for other in synonyms.alternatives(unit)[1:]:
+            for docnum, score in _synonym_scores(searcher, candidates, other, total).items():
+                best[docnum] = max(best.get(docnum, 0.0), score)
+        for docnum, score in best.items():
+            scores[docnum] += score
     published, ids = table.column("published"), table.column("listing_id")
     # The listing id breaks ties, not the document number: nodes whose index folders have
     # different histories (see search_index.outbox) must still rank alike.
@@ -182,10 +189,32 @@ def rank_by_relevance(searcher, table, units: list[str], docs: list[int], limit:
     return [(d, scores[d]) for d in top]
 
 
+def _word_scores(searcher, candidates: set, word: str, total: int) -> dict[int, float]:
+    """Per candidate: field boost × idf summed over the fields (and title n-grams) holding `word`."""
+    sources = [(term_docs(searcher, name, word), boost) for name, boost in BOOSTS.items()]
+    grams = [term_docs(searcher, "title_grams", g) for g in analysis.query_grams(word)]
+    sources.append((frozenset.intersection(*grams), GRAM_BOOST))
+    scores: dict[int, float] = defaultdict(float)
+    for posting, boost in sources:
+        hits = candidates.intersection(posting)
+        if hits:
+            weight = boost * _idf(len(posting), total)
+            for docnum in hits:
+                scores[docnum] += weight
+    return scores
+
+
+def _synonym_scores(searcher, candidates: set, word: str, total: int) -> dict[int, float]:
+    """A synonym scores where all its parts occur, as their mean, a little below the word as written."""
+    pieces = [_word_scores(searcher, candidates, part, total) for part in synonyms.parts(word)]
+    common = set.intersection(*(set(piece) for piece in pieces))
+    return {docnum: SYNONYM_SHARE * sum(piece[docnum] for piece in pieces) / len(pieces) for docnum in common}
+
+
 def relevance_ranking(searcher, table, kind: str, q: str, limit: int):
     """The best `limit` (listing id, score) for `q` (no filters), the query units and a notice."""
     deadline = time.monotonic() + TIME_LIMIT
-    units = analysis.query_units(analysis.normalise(q))[:MAX_UNITS]
+    units = synonyms.join_terms(analysis.query_units(analysis.normalise(q)))[:MAX_UNITS]
     if not units:
         return [], units, ""
     docs = matching_docs(searcher, kind, units, True, deadline)

@@ -95,6 +95,8 @@ ROUTES: dict[str, str] = {
     "admin.set_active": "account.manage",
     "admin.organisations": "account.manage",
     "admin.security_log": "security_log.read",
+    "admin.thesaurus_page": "thesaurus.edit",
+    "admin.thesaurus_remove": "thesaurus.edit",
     # JSON API (401 instead of a login redirect)
     "api.root": PUBLIC,
     "api.openapi": PUBLIC,
