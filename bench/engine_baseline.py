@@ -38,8 +38,8 @@ class Suggestion:
 
 
 def weights() -> dict[str, float]:
-    """The configured factor weights (defaults for anything missing or invalid)."""
-    configured = current_app.config.get("MATCH_WEIGHTS") or {}
+    """The factor weights of that engine (its defaults then; the setting now holds the new engine's)."""
+    configured = {}
     result = {}
     for name, default in DEFAULT_WEIGHTS.items():
         value = configured.get(name, default)

@@ -313,11 +313,11 @@ def generation() -> int | None:
         return found if found is not None else searchers.index_generation(path)
 
 
-def similar(listing, kind: str, limit: int = 200) -> list[SimilarListing]:
+def similar(listing, kind: str, limit: int = 200, units=None) -> list[SimilarListing]:
     """Published listings of `kind` like `listing`: the best `limit` by shared words, plus some of its 技术领域."""
     app = current_app._get_current_object()
     catch_up(app)
-    return gather(indexer.index_dir(app), kind, listing, limit)
+    return gather(indexer.index_dir(app), kind, listing, limit, units)
 
 
 def highlight(text: str | None, units: list[str]):
