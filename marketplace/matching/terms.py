@@ -7,7 +7,7 @@ problem later, so the whole description is read; the index then keeps the rarest
 from search_index import analysis
 
 MAX_BODY_CHARS = 2000
-SOURCE_WEIGHTS = {"keywords": 1.5, "title": 1.0, "body": 0.5}
+SOURCE_WEIGHTS = {"keywords": 1.5, "title": 1.0, "body": 0.8}  # a need's title is often a vague lay summary
 # Words found in almost every listing, or that only frame the problem: never a shared subject.
 STOP_WORDS = frozenset((
     "技术 研究 需求 开发 系统 方法 应用 关键 关键技术 项目 提升 提高 实现 基于 一种 相关 进行 要求 需要 我们 公司 "
