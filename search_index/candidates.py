@@ -1,9 +1,10 @@
 """Candidates for matching straight from the index: listings similar to a given one.
 
 A listing's words (keywords, title, description; the caller may choose them) become
-weighted query units; of the description, the rarest words are kept. Words too common to mean anything are dropped from term statistics
-before any posting list is read; the documents sharing the most weight form a pool
-(counted in C), and only the pool is scored exactly by idf-weighted coverage.
+weighted query units; of the description, the rarest words are kept. Words too common
+to mean anything are dropped from term statistics before any posting list is read; the
+documents sharing the most weight form a pool (counted in C), and only the pool is
+scored exactly by idf-weighted coverage.
 Documents of the same 技术领域 nearby are added as a second source, so a listing with
 no shared words can still be suggested. Everything here runs on the index's cached
 posting sets and facet table (no database): about 35 ms per need on 100,000 results
