@@ -59,8 +59,9 @@ class Config:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024
     PASSWORD_HASH_PARALLELISM = 4
-    # Matching: weight of each factor in the score (any non-negative numbers; they are normalised).
-    MATCH_WEIGHTS = {"text": 0.45, "field": 0.15, "region": 0.15, "maturity": 0.10, "price": 0.15}
+    # Matching: weight of each factor (any non-negative numbers; they are normalised). The non-text share
+    # (0.3 here) is how far field, region, maturity and price can move a score within its text relevance.
+    MATCH_WEIGHTS = {"text": 0.70, "field": 0.08, "region": 0.08, "maturity": 0.06, "price": 0.08}
 
 
 def environment_overrides() -> dict:

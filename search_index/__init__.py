@@ -318,11 +318,11 @@ def set_synonym_provider(provider) -> None:
     synonyms.set_provider(provider)
 
 
-def similar(listing, kind: str, limit: int = 200) -> list[SimilarListing]:
+def similar(listing, kind: str, limit: int = 200, units=None) -> list[SimilarListing]:
     """Published listings of `kind` like `listing`: the best `limit` by shared words, plus some of its 技术领域."""
     app = current_app._get_current_object()
     catch_up(app)
-    return gather(indexer.index_dir(app), kind, listing, limit)
+    return gather(indexer.index_dir(app), kind, listing, limit, units)
 
 
 def highlight(text: str | None, units: list[str]):

@@ -1,9 +1,10 @@
 """Candidates for matching straight from the index: listings similar to a given one.
 
-A listing's words (keywords, title, the start of the description) become weighted
-query units. Words too common to mean anything are dropped from term statistics
-before any posting list is read; the documents sharing the most weight form a pool
-(counted in C), and only the pool is scored exactly by idf-weighted coverage.
+A listing's words (keywords, title, description; the caller may choose them) become
+weighted query units; of the description, the rarest words are kept. Words too common
+to mean anything are dropped from term statistics before any posting list is read; the
+documents sharing the most weight form a pool (counted in C), and only the pool is
+scored exactly by idf-weighted coverage.
 Documents of the same 技术领域 nearby are added as a second source, so a listing with
 no shared words can still be suggested. Everything here runs on the index's cached
 posting sets and facet table (no database): about 35 ms per need on 100,000 results
@@ -29,7 +30,8 @@ POOL_SIZE = 600  # documents scored exactly (those sharing the most weight)
 MAX_REPEAT = 8  # a unit's weight counts at most this many times when choosing the pool
 # A word found in more than this share of the listings says nothing about a match (like max_df in tf-idf).
 MAX_DF_SHARE = 0.06
-MIN_COMMON_DF = 200  # small markets: no word is too common to count
+MIN_COMMON_DF = 30  # small markets: a word must be in this many listings before it is too common
+MAX_TITLE_UNITS = 12  # keywords and title, in order
 FIELD_CANDIDATES = 60
 # Words that appear in almost every listing and carry no meaning for a match.
 MATCH_STOP_WORDS = frozenset(
@@ -100,12 +102,16 @@ def _specific_units(searcher, units):
     """The units rare enough to say something, judged from term statistics before any posting is read.
 
     Reading the posting list of a word found in half the corpus costs more than all
-    the rest of a suggestion, and such a word carries almost no weight anyway.
+    the rest of a suggestion, and such a word carries almost no weight anyway. Of the
+    description, the rarest words are kept (not the first ones), words no listing has dropped.
     """
     max_df = max(MAX_DF_SHARE * searcher.doc_count(), MIN_COMMON_DF)
     rated = [(max(searcher.doc_frequency(name, unit) for name, _ in FIELD_FACTORS), unit, weight, source)
              for unit, weight, source in units]
-    kept = [(unit, weight, source) for df, unit, weight, source in rated if df <= max_df]
+    head = [r for r in rated if r[3] != "body" and 0 < r[0] <= max_df][:MAX_TITLE_UNITS]
+    body = sorted((r for r in rated if r[3] == "body" and 0 < r[0] <= max_df), key=lambda r: r[0])
+    chosen = {r[1] for r in head + body[:MAX_UNITS - len(head)]}
+    kept = [(unit, weight, source) for df, unit, weight, source in rated if unit in chosen]
     if not kept and rated:  # only common words: the rarest of them is better than nothing
         _df, unit, weight, source = min(rated, key=lambda r: r[0])
         kept = [(unit, weight, source)]
@@ -190,9 +196,13 @@ def same_field_candidates(searcher, table, kind: str, field: str, city: str, lim
     return [Candidate(d, 0.0, []) for d in chosen]
 
 
-def gather(path: str, kind: str, listing, text_limit: int) -> list[SimilarListing]:
-    """Listings of `kind` sharing words with `listing` (best `text_limit`) or its 技术领域, under the index lock."""
-    units = query_units(listing.keyword_list, listing.title, listing.body)
+def gather(path: str, kind: str, listing, text_limit: int, units=None) -> list[SimilarListing]:
+    """Listings of `kind` sharing words with `listing` (best `text_limit`) or its 技术领域, under the index lock.
+
+    `units` are the listing's (unit, weight, source) words when the caller chose them.
+    """
+    if units is None:
+        units = query_units(listing.keyword_list, listing.title, listing.body)
     with searchers.lock():
         searcher = searchers.current(path)
         if searcher is None:
@@ -202,6 +212,9 @@ def gather(path: str, kind: str, listing, text_limit: int) -> list[SimilarListin
         for cand in same_field_candidates(searcher, table, kind, listing.field, listing.region_code,
                                           FIELD_CANDIDATES):
             found.setdefault(cand.docnum, cand)
+        if len(found) < FIELD_CANDIDATES:  # a small market: any other listing rather than a short list
+            for docnum in islice(all_docs(searcher, table, kind), FIELD_CANDIDATES * 2):
+                found.setdefault(docnum, Candidate(docnum, 0.0, []))
     similar = []
     for cand in found.values():
         row = table[cand.docnum]

@@ -1,4 +1,4 @@
-"""Matching engine: pinned rankings on a small hand-made corpus, reasons, weights, exclusions."""
+"""Matching engine: pinned rankings on a small hand-made corpus, reasons, weights, exclusions, relevance first."""
 from datetime import date, timedelta
 
 import pytest
@@ -58,27 +58,39 @@ def _ids(suggestions):
 def test_ranking_for_a_need_is_pinned(corpus):
     need, r = corpus
     ranked = engine.suggest_results(need, 10)
-    assert _ids(ranked) == [r[k].id for k in ("best", "province", "far_dear", "field_only", "other_field")]
+    # Shared subject words first (other_field shares 燃料电池), then the rest below the relevance band.
+    assert _ids(ranked) == [r[k].id for k in ("best", "province", "far_dear", "other_field", "field_only",
+                                               "unrelated")]
     scores = [s.score for s in ranked]
     assert scores == sorted(scores, reverse=True) and 0 < scores[-1] < scores[0] <= 100
+    assert all(s.score >= engine.ZERO_BAND for s in ranked[:4]) and all(s.score <= engine.ZERO_BAND
+                                                                         for s in ranked[4:])
 
 
 def test_reasons_explain_the_score(corpus):
     need, r = corpus
     best, province, far = engine.suggest_results(need, 3)
-    assert best.reasons[0] == "同属新材料及其应用"
-    assert any(reason.startswith("关键词: ") and "燃料电池" in reason and "铂基催化剂" in reason
-               for reason in best.reasons)
-    assert "同在昆明市" in best.reasons and "报价在预算内" in best.reasons
-    assert "同在云南省" in province.reasons and "同在昆明市" not in province.reasons
+    assert best.reasons[0].startswith("关键词: ") and "燃料电池" in best.reasons[0] and "铂基催化剂" in best.reasons[0]
+    assert f"（文本相关 +{best.points['text']:.1f} 分）" in best.reasons[0]
+    assert f"同属新材料及其应用（+{best.points['field']:.1f} 分）" in best.reasons
+    assert f"同在昆明市（+{best.points['region']:.1f} 分）" in best.reasons
+    assert "报价 500 万元在预算内（预算 600 万元，" in " ".join(best.reasons)
+    assert any(r.startswith("同在云南省（+") for r in province.reasons)
+    assert not any(r.startswith("同在昆明市") for r in province.reasons)
     assert not any(reason.startswith("同在") for reason in far.reasons)
-    assert "报价在预算内" not in far.reasons
+    assert "略高于预算" not in " ".join(far.reasons) and "在预算内" not in " ".join(far.reasons)
+    # The points add up to the score.
+    for s in (best, province, far):
+        assert abs(sum(s.points.values()) - s.score) < 0.3
 
 
-def test_own_unpublished_and_unrelated_results_are_never_suggested(corpus):
+def test_own_and_unpublished_results_are_never_suggested_unrelated_ones_last(corpus):
     need, r = corpus
-    ids = _ids(engine.suggest_results(need, 50))
-    assert r["own"].id not in ids and r["draft"].id not in ids and r["unrelated"].id not in ids
+    ranked = engine.suggest_results(need, 50)
+    ids = _ids(ranked)
+    assert r["own"].id not in ids and r["draft"].id not in ids
+    assert ids[-1] == r["unrelated"].id and ranked[-1].score <= engine.ZERO_BAND
+    assert ranked[-1].reasons[0].startswith("无共同主题词")
 
 
 def test_limit_is_respected_and_best_first(corpus):
@@ -90,10 +102,13 @@ def test_weights_come_from_config(app, corpus):
     need, r = corpus
     app.config["MATCH_WEIGHTS"] = {"text": 0, "field": 0, "region": 1, "maturity": 0, "price": 0}
     ranked = engine.suggest_results(need, 10)
-    # Only the region counts now: every Kunming result beats the Qujing one, which beats Chengdu.
-    by_id = {s.listing.id: s.score for s in ranked}
-    assert by_id[r["field_only"].id] == by_id[r["best"].id] == 100.0
-    assert by_id[r["province"].id] == 60.0 and by_id[r["far_dear"].id] == 0.0
+    # Only the region adjusts now, within each band: Kunming beats Qujing, which beats Chengdu.
+    by_id = {s.listing.id: s for s in ranked}
+    best, province, far = by_id[r["best"].id], by_id[r["province"].id], by_id[r["far_dear"].id]
+    assert best.points["region"] > province.points["region"] > far.points["region"] == 0
+    assert by_id[r["field_only"].id].score == engine.ZERO_BAND  # no shared word: region alone, below the band
+    assert best.score > province.score > far.score
+    assert best.points["field"] == best.points["maturity"] == best.points["price"] == 0
 
 
 def test_open_needs_for_a_result(corpus):
@@ -108,7 +123,7 @@ def test_open_needs_for_a_result(corpus):
     ranked = engine.suggest_needs(r["best"], 10)
     assert _ids(ranked)[:2] == [need.id, far_need.id]
     assert expired.id not in _ids(ranked)
-    assert "报价在预算内" in ranked[0].reasons
+    assert any(reason.startswith("报价 500 万元在预算内") for reason in ranked[0].reasons)
 
 
 def test_listings_withdrawn_after_indexing_are_dropped(corpus):
@@ -127,7 +142,8 @@ def test_maturity_fit(maturity, modes, expected):
 
 
 @pytest.mark.parametrize("price,budget,expected", [
-    (100, 100, 1.0), (150, 100, 0.5), (151, 100, 0.0), (None, 100, 0.5), (100, None, 0.5),
+    (100, 100, 1.0), (25, 100, 1.0), (5, 80, 0.7), (0, 100, 0.6), (150, 100, 0.4), (125, 100, 0.7),
+    (250, 100, 0.0), (None, 100, None), (100, None, None),
 ])
 def test_price_fit(price, budget, expected):
     assert engine.price_fit(price, budget) == expected

@@ -1,9 +1,13 @@
 """The matching engine: rank published results for a need, or open needs for a result.
 
-The score (0–100) is a weighted mean of five factors, each between 0 and 1:
-text relevance from the search index, same 技术领域, region proximity (same city >
-same province > elsewhere), maturity fit and price-vs-budget fit. Weights come from
-the MATCH_WEIGHTS setting. Every suggestion carries human-readable reasons.
+Text relevance dominates. A candidate sharing subject words with the source scores in the
+relevance band 5–100: 5 + 95 × r × (1 − α + α × F), where r is the idf-weighted share of the
+source's subject words it holds (square root, from the search index), F the weighted mean of
+field, region, maturity and price fit, and α the share of the non-text weights in MATCH_WEIGHTS
+(0.3 by default): the other factors move a score by at most α of its relevance. A candidate
+sharing no subject word scores at most 5 (5 × F): it fills a short list, never outranks real
+overlap. A price or budget of 面议 leaves the price factor out (neutral). Every suggestion
+carries reasons naming the shared words and each factor's points.
 """
 from dataclasses import dataclass, field
 
@@ -11,9 +15,12 @@ from flask import current_app
 from sqlalchemy import select
 
 import search_index
+from marketplace.matching import terms
 from models import ListingStatus, TechNeed, TechResult, db
 
-DEFAULT_WEIGHTS = {"text": 0.45, "field": 0.15, "region": 0.15, "maturity": 0.10, "price": 0.15}
+DEFAULT_WEIGHTS = {"text": 0.70, "field": 0.08, "region": 0.08, "maturity": 0.06, "price": 0.08}
+FACTORS = ("field", "region", "maturity", "price")
+ZERO_BAND = 5.0  # the most a suggestion without shared subject words can score
 TEXT_CANDIDATES = 200
 MAX_LIMIT = 50
 # Co-development welcomes early-stage results; buying outright wants proven ones.
@@ -22,17 +29,21 @@ MATURITY_FIT = {
     "develop": {"研发": 0.7, "小试": 0.9, "中试": 1.0, "产业化": 0.9},
     "adopt": {"研发": 0.2, "小试": 0.5, "中试": 0.8, "产业化": 1.0},
 }
-MAX_REASON_WORDS = 4
+# Far under budget is a weaker fit, not a knockout: a 5 万元 result seldom does what an 80 万元 need asks.
+FULL_FIT_SHARE = 0.25
+MAX_REASON_WORDS = 5
 
 
 @dataclass
 class Suggestion:
-    """One ranked counterpart listing with its score (0–100) and reasons."""
+    """One ranked counterpart listing with its score (0–100), reasons and the points of each factor."""
 
     listing: object
     score: float
     reasons: list[str] = field(default_factory=list)
     factors: dict = field(default_factory=dict)
+    points: dict = field(default_factory=dict)
+    shared: list = field(default_factory=list)
 
 
 def weights() -> dict[str, float]:
@@ -58,18 +69,36 @@ def maturity_fit(maturity: str, cooperation_modes: list[str]) -> float:
     return MATURITY_FIT[wants].get(maturity, 0.5)
 
 
-def price_fit(price_fen: int | None, budget_fen: int | None) -> float:
-    """1 when the price is within budget, 0.5 up to 1.5× or when either is 面议, else 0."""
+def price_fit(price_fen: int | None, budget_fen: int | None) -> float | None:
+    """Price against budget: 1 from a quarter of the budget up to it, less far under or over; None for 面议."""
     if price_fen is None or budget_fen is None:
-        return 0.5
-    if price_fen <= budget_fen:
+        return None
+    if budget_fen <= 0:
+        return 1.0 if price_fen <= 0 else 0.0
+    ratio = price_fen / budget_fen
+    if ratio <= FULL_FIT_SHARE:
+        return round(0.6 + 0.4 * ratio / FULL_FIT_SHARE, 3)
+    if ratio <= 1:
         return 1.0
-    return 0.5 if price_fen * 2 <= budget_fen * 3 else 0.0
+    if ratio <= 1.5:
+        return round(1.0 - 1.2 * (ratio - 1), 3)
+    return round(max(0.0, 0.4 - 0.4 * (ratio - 1.5)), 3)
 
 
-def _combine(factors: dict, w: dict) -> float:
-    total = sum(w.values()) or 1.0
-    return round(100.0 * sum(w[k] * factors[k] for k in w) / total, 1)
+def score_parts(factors: dict, w: dict) -> tuple[float, dict]:
+    """The score (0–100) and the points each part contributes (text, field, region, maturity, price)."""
+    counted = [k for k in FACTORS if factors[k] is not None]
+    other = sum(w[k] for k in counted)
+    alpha = other / ((w["text"] + other) or 1.0)
+    r = factors["text"]
+    if r > 0:
+        span = (100.0 - ZERO_BAND) * r
+        points = {"text": ZERO_BAND + span * (1 - alpha)}
+        points.update({k: span * alpha * w[k] / other * factors[k] for k in counted} if other else {})
+    else:
+        points = {"text": 0.0}
+        points.update({k: ZERO_BAND * w[k] / other * factors[k] for k in counted} if other else {})
+    return sum(points.values()), points
 
 
 def _facet_factors(cand, source, kind: str) -> dict:
@@ -81,43 +110,57 @@ def _facet_factors(cand, source, kind: str) -> dict:
         maturity = maturity_fit(source.maturity, list(cand.modes))
         budget_fit = price_fit(source.price_fen, cand.price_fen)
     # Square root: sharing the key words matters more than covering every word of the description.
-    return {"text": min(1.0, cand.text) ** 0.5, "field": 1.0 if cand.field == source.field else 0.0,
+    text = min(1.0, cand.text) ** 0.5 if cand.units else 0.0
+    return {"text": text, "field": 1.0 if cand.field == source.field else 0.0,
             "region": region_fit(cand.city, source.region_code), "maturity": maturity, "price": budget_fit}
 
 
-def reasons_for(need: TechNeed, result: TechResult, factors: dict, shared_words: list[str]) -> list[str]:
-    """Human-readable reasons, strongest first."""
-    reasons = []
+def _pts(value: float) -> str:
+    return f"+{value:.1f} 分"
+
+
+def _wan(fen: int) -> str:
+    return f"{fen / 1_000_000:g} 万元"
+
+
+def reasons_for(need: TechNeed, result: TechResult, factors: dict, points: dict, shared: list[str]) -> list[str]:
+    """Human-readable reasons: the shared subject words, then each factor with its points."""
+    if shared:
+        reasons = [f"关键词: {', '.join(shared[:MAX_REASON_WORDS])}（文本相关 {_pts(points['text'])}）"]
+    else:
+        reasons = ["无共同主题词，仅凭领域、地区等排在有共同主题词的之后"]
     if factors["field"]:
-        reasons.append(f"同属{result.field}")
-    if shared_words:
-        reasons.append("关键词: " + ", ".join(shared_words[:MAX_REASON_WORDS]))
+        reasons.append(f"同属{result.field}（{_pts(points['field'])}）")
     region = result.region  # loaded with the result: names the city and its province without a query
     if need.region_code == result.region_code:
-        reasons.append(f"同在{region.name if region else result.region_code}")
+        reasons.append(f"同在{region.name if region else result.region_code}（{_pts(points['region'])}）")
     elif need.region_code[:2] == result.region_code[:2]:
-        reasons.append(f"同在{region.province if region else result.region_code[:2] + '0000'}")
+        where = region.province if region else result.region_code[:2] + "0000"
+        reasons.append(f"同在{where}（{_pts(points['region'])}）")
     if factors["maturity"] >= 0.8:
-        reasons.append(f"成熟度（{result.maturity}）符合需求")
-    if result.price_fen is not None and need.budget_fen is not None:
-        if result.price_fen <= need.budget_fen:
-            reasons.append("报价在预算内")
-        elif factors["price"] > 0:
-            reasons.append("报价略高于预算")
+        reasons.append(f"成熟度（{result.maturity}）符合需求（{_pts(points['maturity'])}）")
+    if factors["price"] is None:
+        reasons.append("报价或预算面议，价格不计分")
+    elif result.price_fen <= need.budget_fen:
+        fits = "远低于预算" if factors["price"] < 1 else "在预算内"
+        reasons.append(f"报价 {_wan(result.price_fen)}{fits}（预算 {_wan(need.budget_fen)}，{_pts(points['price'])}）")
+    elif factors["price"] > 0:
+        reasons.append(f"报价 {_wan(result.price_fen)}略高于预算 {_wan(need.budget_fen)}（{_pts(points['price'])}）")
     return reasons
 
 
 def _rank(source, kind: str, limit: int) -> list[Suggestion]:
     limit = max(1, min(int(limit), MAX_LIMIT))
-    found = search_index.similar(source, kind, TEXT_CANDIDATES)
+    found = search_index.similar(source, kind, TEXT_CANDIDATES, units=terms.of(source))
     if not found:
         return []
     w = weights()
     scored = []
     for cand in found:
         factors = _facet_factors(cand, source, kind)
-        scored.append((_combine(factors, w), factors, cand))
-    scored.sort(key=lambda item: (-item[0], -item[2].listing_id))
+        score, points = score_parts(factors, w)
+        scored.append((score, factors, points, cand))
+    scored.sort(key=lambda item: (-item[0], -item[3].listing_id))
     return _reread(source, kind, scored, limit)
 
 
@@ -128,17 +171,19 @@ def _reread(source, kind: str, scored, limit: int) -> list[Suggestion]:
     step = limit + 10  # usually one query; more when the source's own listings crowd the top
     for start in range(0, len(scored), step):
         window = scored[start:start + step]
-        rows = db.session.scalars(select(model).where(model.id.in_([c.listing_id for _, _, c in window]),
+        rows = db.session.scalars(select(model).where(model.id.in_([c.listing_id for *_, c in window]),
                                                       model.status == ListingStatus.PUBLISHED))
         by_id = {row.id: row for row in rows}
-        for score, factors, cand in window:
+        for score, factors, points, cand in window:
             listing = by_id.get(cand.listing_id)
             if listing is None or listing.organisation_id == source.organisation_id:
                 continue
             if kind == "need" and listing.is_expired:
                 continue
             need, result = (source, listing) if kind == "result" else (listing, source)
-            suggestions.append(Suggestion(listing, score, reasons_for(need, result, factors, cand.units), factors))
+            reasons = reasons_for(need, result, factors, points, cand.units)
+            suggestions.append(Suggestion(listing, round(score, 1), reasons, factors,
+                                          {k: round(v, 1) for k, v in points.items()}, list(cand.units)))
             if len(suggestions) == limit:
                 return suggestions
     return suggestions
@@ -158,4 +203,3 @@ def describe(suggestion: Suggestion) -> dict:
     """The API form of a suggestion for a need."""
     return {"result_id": suggestion.listing.id, "title": suggestion.listing.title, "score": suggestion.score,
             "reasons": suggestion.reasons}
-
