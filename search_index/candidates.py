@@ -16,13 +16,14 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import islice
 
-from search_index import analysis, searchers
+from search_index import analysis, searchers, synonyms
 from search_index.query import all_docs, term_docs
 from search_index.schema import NO_PRICE
 
 # Where a unit occurs, and how much that says about the document.
 FIELD_FACTORS = (("title", 1.0), ("keywords", 1.0), ("body", 0.6))
 GRAM_FACTOR = 0.9
+SYNONYM_SHARE = 0.9  # a synonym or lay term shared counts a little less than the very word
 SOURCE_WEIGHTS = {"keywords": 1.5, "title": 1.0, "body": 0.5}
 MAX_UNITS = 20
 MAX_BODY_UNITS = 10  # the description is long and loose: its first words only
@@ -90,12 +91,26 @@ def query_units(keywords: list[str], title: str, body: str) -> list[tuple[str, f
     return units[:MAX_UNITS]
 
 
-def _unit_postings(searcher, unit: str, with_grams: bool) -> list[tuple[frozenset, float]]:
-    postings = [(term_docs(searcher, name, unit), factor) for name, factor in FIELD_FACTORS]
+def _unit_postings(searcher, unit: str, with_grams: bool) -> list[tuple[frozenset, float, str]]:
+    """(documents, factor, label) per place the unit occurs; its synonyms count a little less, named "洋芋 = 马铃薯"."""
+    postings = [(term_docs(searcher, name, unit), factor, unit) for name, factor in FIELD_FACTORS]
     if with_grams:
         grams = [term_docs(searcher, "title_grams", g) for g in analysis.query_grams(unit)]
-        postings.append((frozenset.intersection(*grams), GRAM_FACTOR))
+        postings.append((frozenset.intersection(*grams), GRAM_FACTOR, unit))
+    for other in synonyms.alternatives(unit)[1:]:
+        for name, factor in FIELD_FACTORS:
+            docs = frozenset.intersection(*(term_docs(searcher, name, part) for part in synonyms.parts(other)))
+            postings.append((docs, factor * SYNONYM_SHARE, f"{unit} = {other}"))
     return postings
+
+
+def _doc_frequency(searcher, unit: str) -> int:
+    """In how many documents the unit, or failing that its commonest synonym, occurs (lay terms are rare in listings)."""
+    df = max(searcher.doc_frequency(name, unit) for name, _ in FIELD_FACTORS)
+    for other in synonyms.alternatives(unit)[1:] if not df else ():
+        df = max(df, min(max(searcher.doc_frequency(name, part) for name, _ in FIELD_FACTORS)
+                         for part in synonyms.parts(other)))
+    return df
 
 
 def _specific_units(searcher, units):
@@ -106,8 +121,7 @@ def _specific_units(searcher, units):
     description, the rarest words are kept (not the first ones), words no listing has dropped.
     """
     max_df = max(MAX_DF_SHARE * searcher.doc_count(), MIN_COMMON_DF)
-    rated = [(max(searcher.doc_frequency(name, unit) for name, _ in FIELD_FACTORS), unit, weight, source)
-             for unit, weight, source in units]
+    rated = [(_doc_frequency(searcher, unit), unit, weight, source) for unit, weight, source in units]
     head = [r for r in rated if r[3] != "body" and 0 < r[0] <= max_df][:MAX_TITLE_UNITS]
     body = sorted((r for r in rated if r[3] == "body" and 0 < r[0] <= max_df), key=lambda r: r[0])
     chosen = {r[1] for r in head + body[:MAX_UNITS - len(head)]}
@@ -144,7 +158,7 @@ def text_candidates(searcher, kind: str, units, limit: int) -> list[Candidate]:
     for unit, weight, source in units:
         postings = _unit_postings(searcher, unit, with_grams=source == "keywords")
         # Only the union is cut down to this kind: the pool built from it then filters every posting.
-        union = frozenset().union(*(docs for docs, _ in postings)) & kind_docs
+        union = frozenset().union(*(docs for docs, _f, _l in postings)) & kind_docs
         if union:
             idf = math.log(1.0 + total / (1.0 + len(union)))
             prepared.append((unit, weight * idf, postings, len(union), union))
@@ -154,18 +168,18 @@ def text_candidates(searcher, kind: str, units, limit: int) -> list[Candidate]:
     pool = _pool(prepared)
     # Exact scores inside the pool: per unit, the best field it occurs in.
     scores, shared = {}, {}
-    for unit, weight, postings, _df, _union in prepared:
+    for position, (unit, weight, postings, _df, _union) in enumerate(prepared):
         best = {}
-        for docs, factor in postings:
+        for docs, factor, label in postings:
             for docnum in pool.intersection(docs):
-                if factor > best.get(docnum, 0.0):
-                    best[docnum] = factor
-        for docnum, factor in best.items():
+                if factor > best.get(docnum, (0.0, ""))[0]:
+                    best[docnum] = (factor, label)
+        for docnum, (factor, label) in best.items():
             scores[docnum] = scores.get(docnum, 0.0) + weight * factor
-            shared.setdefault(docnum, []).append(unit)
+            shared.setdefault(docnum, []).append((position, label))
     top = heapq.nlargest(limit, scores, key=scores.__getitem__)
-    order = {unit: i for i, (unit, _w, _s) in enumerate(units)}  # keywords first in the reasons
-    return [Candidate(d, scores[d] / denominator, sorted(shared[d], key=order.__getitem__)) for d in top]
+    # Keywords first in the reasons (the order of the source's units).
+    return [Candidate(d, scores[d] / denominator, [label for _p, label in sorted(shared[d])]) for d in top]
 
 
 def field_docs(searcher, table, kind: str, field: str) -> list[int]:

@@ -109,3 +109,38 @@ def test_bad_groups_are_refused_and_store_nothing(app, client, auth, words, mess
         assert db.session.scalars(select(SynonymGroup)).all() == []
     missing = client.post("/admin/thesaurus/remove", data={"group_id": "999"}, follow_redirects=True)
     assert "未找到该组同义词" in missing.get_data(as_text=True)
+
+
+def test_matching_bridges_a_lay_term_and_names_the_bridge(app):
+    from marketplace.matching import engine
+
+    with app.app_context():
+        lab, buyer = f.make_org(name="植保研究所", region_code="510100"), f.make_org(org_type="企业", region_code="530100")
+        technical = f.make_result(lab, title="马铃薯晚疫病监测预警系统", keywords="马铃薯;晚疫病;预警",
+                                  summary="田间小气候监测，提前七天预警。", field="农业")
+        unrelated = f.make_result(lab, title="柑橘黄龙病快速检测", keywords="柑橘;黄龙病", summary="田间检测。",
+                                  field="农业", region_code="530100")
+        need = f.make_need(buyer, title="洋芋叶子发黑求助", field="农业", keywords="洋芋",
+                           description="山区农户种洋芋，雨季叶片发黑成片死亡，想提前知道什么时候打药。")
+        db.session.commit()
+        ranked = engine.suggest_results(need, 5)
+        assert ranked[0].listing.id == technical.id and ranked[0].score > next(
+            s.score for s in ranked if s.listing.id == unrelated.id)
+        assert "洋芋 = 马铃薯" in ranked[0].reasons[0]
+
+
+def test_a_result_one_field_over_gets_part_of_the_field_points(app):
+    from marketplace.matching import engine
+
+    with app.app_context():
+        assert engine.field_fit("电子信息", "新能源与高效节能") == engine.NEIGHBOUR_FIELD_FIT
+        assert engine.field_fit("农业", "航空航天") == 0.0 and engine.field_fit("农业", "农业") == 1.0
+        lab, buyer = f.make_org(region_code="530100"), f.make_org(org_type="企业", region_code="530100")
+        result = f.make_result(lab, title="光伏逆变器故障诊断算法", keywords="逆变器;故障诊断", summary="电站运维。",
+                               field="电子信息")
+        need = f.make_need(buyer, title="光伏电站逆变器故障多", field="新能源与高效节能", keywords="逆变器;故障诊断",
+                           description="电站逆变器故障频发，需要故障诊断。")
+        db.session.commit()
+        best = engine.suggest_results(need, 3)[0]
+        assert best.listing.id == result.id
+        assert any("相邻领域：电子信息的成果常用于新能源与高效节能" in reason for reason in best.reasons)

@@ -15,11 +15,13 @@ from flask import current_app
 from sqlalchemy import select
 
 import search_index
+from marketplace import thesaurus
 from marketplace.matching import terms
 from models import ListingStatus, TechNeed, TechResult, db
 
 DEFAULT_WEIGHTS = {"text": 0.70, "field": 0.08, "region": 0.08, "maturity": 0.06, "price": 0.08}
 FACTORS = ("field", "region", "maturity", "price")
+NEIGHBOUR_FIELD_FIT = 0.5  # a result one field over (电子信息 for a 新能源 need about fault detection)
 ZERO_BAND = 5.0  # the most a suggestion without shared subject words can score
 TEXT_CANDIDATES = 200
 MAX_LIMIT = 50
@@ -111,8 +113,15 @@ def _facet_factors(cand, source, kind: str) -> dict:
         budget_fit = price_fit(source.price_fen, cand.price_fen)
     # Square root: sharing the key words matters more than covering every word of the description.
     text = min(1.0, cand.text) ** 0.5 if cand.units else 0.0
-    return {"text": text, "field": 1.0 if cand.field == source.field else 0.0,
+    return {"text": text, "field": field_fit(cand.field, source.field),
             "region": region_fit(cand.city, source.region_code), "maturity": maturity, "price": budget_fit}
+
+
+def field_fit(field_a: str, field_b: str) -> float:
+    """1 for the same 技术领域, NEIGHBOUR_FIELD_FIT for neighbouring ones (the thesaurus says which), else 0."""
+    if field_a == field_b:
+        return 1.0
+    return NEIGHBOUR_FIELD_FIT if thesaurus.current()[1].are_neighbours(field_a, field_b) else 0.0
 
 
 def _pts(value: float) -> str:
@@ -129,8 +138,10 @@ def reasons_for(need: TechNeed, result: TechResult, factors: dict, points: dict,
         reasons = [f"关键词: {', '.join(shared[:MAX_REASON_WORDS])}（文本相关 {_pts(points['text'])}）"]
     else:
         reasons = ["无共同主题词，仅凭领域、地区等排在有共同主题词的之后"]
-    if factors["field"]:
+    if factors["field"] == 1.0:
         reasons.append(f"同属{result.field}（{_pts(points['field'])}）")
+    elif factors["field"]:
+        reasons.append(f"相邻领域：{result.field}的成果常用于{need.field}（{_pts(points['field'])}）")
     region = result.region  # loaded with the result: names the city and its province without a query
     if need.region_code == result.region_code:
         reasons.append(f"同在{region.name if region else result.region_code}（{_pts(points['region'])}）")
