@@ -103,7 +103,7 @@ def score_parts(factors: dict, w: dict) -> tuple[float, dict]:
     return sum(points.values()), points
 
 
-def _facet_factors(cand, source, kind: str) -> dict:
+def _facet_factors(cand, source, kind: str, words) -> dict:
     """Factor values from what the index knows about the candidate (no database)."""
     if kind == "result":  # `source` is a need, the candidate a result
         maturity = maturity_fit(cand.maturity, source.cooperation_mode_list)
@@ -113,15 +113,16 @@ def _facet_factors(cand, source, kind: str) -> dict:
         budget_fit = price_fit(source.price_fen, cand.price_fen)
     # Square root: sharing the key words matters more than covering every word of the description.
     text = min(1.0, cand.text) ** 0.5 if cand.units else 0.0
-    return {"text": text, "field": field_fit(cand.field, source.field),
+    return {"text": text, "field": field_fit(cand.field, source.field, words),
             "region": region_fit(cand.city, source.region_code), "maturity": maturity, "price": budget_fit}
 
 
-def field_fit(field_a: str, field_b: str) -> float:
+def field_fit(field_a: str, field_b: str, words=None) -> float:
     """1 for the same 技术领域, NEIGHBOUR_FIELD_FIT for neighbouring ones (the thesaurus says which), else 0."""
     if field_a == field_b:
         return 1.0
-    return NEIGHBOUR_FIELD_FIT if thesaurus.current()[1].are_neighbours(field_a, field_b) else 0.0
+    words = words or thesaurus.current()[1]
+    return NEIGHBOUR_FIELD_FIT if words.are_neighbours(field_a, field_b) else 0.0
 
 
 def _pts(value: float) -> str:
@@ -165,10 +166,10 @@ def _rank(source, kind: str, limit: int) -> list[Suggestion]:
     found = search_index.similar(source, kind, TEXT_CANDIDATES, units=terms.of(source))
     if not found:
         return []
-    w = weights()
+    w, words = weights(), thesaurus.current()[1]
     scored = []
     for cand in found:
-        factors = _facet_factors(cand, source, kind)
+        factors = _facet_factors(cand, source, kind, words)
         score, points = score_parts(factors, w)
         scored.append((score, factors, points, cand))
     scored.sort(key=lambda item: (-item[0], -item[3].listing_id))
