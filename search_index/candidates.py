@@ -182,31 +182,34 @@ def text_candidates(searcher, kind: str, units, limit: int) -> list[Candidate]:
     return [Candidate(d, scores[d] / denominator, [label for _p, label in sorted(shared[d])]) for d in top]
 
 
-def field_docs(searcher, table, kind: str, field: str) -> list[int]:
-    """Live documents of `kind` in one 技术领域, newest first (grouped once per searcher)."""
-    cache = searcher.__dict__.setdefault("_match_field_docs", {})
+def field_docs(searcher, table, kind: str, field: str, place: tuple = ()) -> list[int]:
+    """Live documents of `kind` in one 技术领域 (and `place`: ("city", code) or ("province", code)), newest first.
+
+    Grouped once per searcher: a suggestion then reads its few nearest documents
+    instead of scanning every document of its field.
+    """
+    cache = searcher.__dict__.setdefault("_match_place_docs", {})
     if kind not in cache:
         fields, published = table.column("field"), table.column("published")
-        groups: dict[str, list[int]] = {}
-        for docnum in all_docs(searcher, table, kind):
-            groups.setdefault(fields[docnum], []).append(docnum)
-        for docs in groups.values():
-            docs.sort(key=published.__getitem__, reverse=True)
+        cities, provinces = table.column("city"), table.column("province")
+        groups: dict[tuple, list[int]] = {}
+        for docnum in sorted(all_docs(searcher, table, kind), key=published.__getitem__, reverse=True):
+            field_of = fields[docnum]
+            for key in ((field_of,), (field_of, "city", cities[docnum]), (field_of, "province", provinces[docnum])):
+                groups.setdefault(key, []).append(docnum)
         cache[kind] = groups
-    return cache[kind].get(field, [])
+    return cache[kind].get((field, *place), [])
 
 
 def same_field_candidates(searcher, table, kind: str, field: str, city: str, limit: int) -> list[Candidate]:
     """Documents of the same field, nearest first (same city, then province, then anywhere), newest within each."""
-    docs = field_docs(searcher, table, kind, field)
-    cities, provinces = table.column("city"), table.column("province")
-    province = city[:2] + "0000"
-    chosen = list(islice((d for d in docs if cities[d] == city), limit))
-    if len(chosen) < limit:
-        chosen += islice((d for d in docs if provinces[d] == province and cities[d] != city), limit - len(chosen))
-    if len(chosen) < limit:
+    chosen = field_docs(searcher, table, kind, field, ("city", city))[:limit]
+    for place in (("province", city[:2] + "0000"), ()):
+        if len(chosen) >= limit:
+            break
         taken = set(chosen)
-        chosen += islice((d for d in docs if d not in taken), limit - len(chosen))
+        chosen += islice((d for d in field_docs(searcher, table, kind, field, place) if d not in taken),
+                         limit - len(chosen))
     return [Candidate(d, 0.0, []) for d in chosen]
 
 
