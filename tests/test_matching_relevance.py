@@ -136,3 +136,17 @@ def test_the_limit_is_honoured_when_enough_listings_exist(orgs):
     ranked = engine.suggest_results(need, 10)
     assert len(ranked) == 10 and ranked[0].shared
     assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+
+
+def test_a_lower_suggestion_says_why_it_ranks_below_the_first(orgs):
+    lab_km, lab_cd, buyer = orgs
+    need = _need(buyer, keywords="晚疫病;预警")
+    full = _result(lab_km, "马铃薯晚疫病监测预警系统", "晚疫病;预警", "田间监测，提前预警。")
+    partial = _result(lab_cd, "晚疫病抗病品种选育", "晚疫病;抗病品种", "抗病育种。")
+    db.session.commit()
+    ranked = engine.suggest_results(need, 5)
+    assert ranked[0].listing.id == full.id
+    lower = _by_id(ranked)[partial.id]
+    why = lower.reasons[-1]
+    assert why.startswith(f"比第 1 名低 {round(ranked[0].score - lower.score, 1)} 分") and "预警" in why
+    assert not any(reason.startswith("比第 1 名低") for reason in ranked[0].reasons)

@@ -201,14 +201,37 @@ def _reread(source, kind: str, scored, limit: int) -> list[Suggestion]:
     return suggestions
 
 
+PART_LABELS = {"text": "文本相关", "field": "领域", "region": "地区", "maturity": "成熟度", "price": "价格"}
+
+
+def explain_order(suggestions: list[Suggestion]) -> list[Suggestion]:
+    """Below the first: why it ranks lower — the subject words it lacks, or the factor where it lost most."""
+    if not suggestions:
+        return suggestions
+    top = suggestions[0]
+    for suggestion in suggestions[1:]:
+        gap = round(top.score - suggestion.score, 1)
+        if not suggestion.shared or gap <= 0:
+            continue  # zero overlap says so already; a tie needs no excuse
+        missing = [word for word in top.shared if word not in suggestion.shared]
+        if missing:
+            why = f"缺少第 1 名与对方共有的主题词：{'、'.join(missing[:MAX_REASON_WORDS])}"
+        else:
+            lost = max(top.points, key=lambda k: top.points[k] - suggestion.points.get(k, 0.0))
+            why = f"共同主题词不少于第 1 名，但{PART_LABELS[lost]}得分低 " \
+                  f"{top.points[lost] - suggestion.points.get(lost, 0.0):.1f} 分"
+        suggestion.reasons.append(f"比第 1 名低 {gap} 分：{why}")
+    return suggestions
+
+
 def suggest_results(need: TechNeed, limit: int = 10) -> list[Suggestion]:
     """Published results for a need, best first."""
-    return _rank(need, "result", limit)
+    return explain_order(_rank(need, "result", limit))
 
 
 def suggest_needs(result: TechResult, limit: int = 10) -> list[Suggestion]:
     """Open (published, not expired) needs for a result, best first."""
-    return _rank(result, "need", limit)
+    return explain_order(_rank(result, "need", limit))
 
 
 def describe(suggestion: Suggestion) -> dict:
