@@ -150,3 +150,10 @@ def test_a_lower_suggestion_says_why_it_ranks_below_the_first(orgs):
     why = lower.reasons[-1]
     assert why.startswith(f"比第 1 名低 {round(ranked[0].score - lower.score, 1)} 分") and "预警" in why
     assert not any(reason.startswith("比第 1 名低") for reason in ranked[0].reasons)
+
+
+def test_place_names_without_their_suffix_are_not_subject_words(ctx):
+    assert {"昆明", "文山", "红河", "西双版纳"} <= terms.places()
+    assert "普洱" not in terms.places()  # 普洱茶 is a subject
+    units = [unit for unit, _w, _s in terms.listing_units([], "昆明文山一带三七种植", "")]
+    assert "三七" in units and "昆明" not in units and "文山" not in units

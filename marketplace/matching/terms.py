@@ -6,7 +6,10 @@ problem later, so the whole description is read; the index then keeps the rarest
 """
 import re
 
+from flask import has_app_context
+
 import search_index
+from marketplace.regions import all_regions
 
 CJK_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # as the index segments CJK runs
 
@@ -34,9 +37,37 @@ MAGNITUDES = set("十百千万亿两几半数多余第每")
 MEASURES = set("个只台辆吨亩人次年月日天周张家条项倍度米公里斤元分之成％%级层座间套批份")
 
 
+REGION_SUFFIXES = ("自治区", "自治州", "地区", "省", "市", "州", "盟")
+PLACE_AND_SUBJECT = frozenset({"白银", "普洱"})  # a metal and a tea as often as a city: kept as subject words
+ETHNIC_TAIL = re.compile(r"(?:[^族]{1,2}族)+")
+
+
+def place_stems(names) -> frozenset:
+    """'昆明' of 昆明市, '文山' of 文山壮族苗族自治州: the way people name a place inside a sentence."""
+    stems = set()
+    for name in names:
+        base = next((name[:-len(s)] for s in REGION_SUFFIXES if name.endswith(s) and len(name) > len(s) + 1), name)
+        stems.add(base)
+        stems.update(base[:i] for i in range(2, len(base)) if ETHNIC_TAIL.fullmatch(base[i:]))
+    return frozenset(stem for stem in stems if len(stem) >= 2) - PLACE_AND_SUBJECT
+
+
+_PLACES: dict = {}
+
+
+def places() -> frozenset:
+    """Stems of every region's name (the region list is read once per process and change)."""
+    if not has_app_context():  # plain word handling, as in unit tests: no region list to read
+        return frozenset()
+    regions = all_regions()
+    if _PLACES.get("source") is not regions:
+        _PLACES.update(source=regions, stems=place_stems(region.name for region in regions))
+    return _PLACES["stems"]
+
+
 def is_filler(unit: str) -> bool:
-    """A stop word, a numeral or quantity (百分之九十, 万吨, 两千多), or too short to mean anything."""
-    if unit in STOP_WORDS:
+    """A stop word, a place, a numeral or quantity (百分之九十, 万吨, 两千多), or too short to mean anything."""
+    if unit in STOP_WORDS or unit in places():
         return True
     if CJK_WORD.fullmatch(unit):
         if len(unit) < 2:
