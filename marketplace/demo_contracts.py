@@ -132,10 +132,7 @@ def _amend_and_cancel(context) -> None:
     broker = context.users["broker_li"]
     if amended is not None and amended.status == ContractStatus.REGISTERED and not amended.amendments:
         first, second = _registrars(context, amended.seller_region)
-        data = {name: getattr(amended, name) for name in (
-            "contract_type", "subtype", "title", "contract_no", "tech_field", "ip_types", "signed_on",
-            "valid_from", "valid_until")}
-        buyer = {"name": amended.buyer_name, "type": amended.buyer_type, "region": amended.buyer_region}
+        data, buyer = amendments.content_of(amended)
         application = amendments.apply_for(amended, broker, "双方签订补充协议，增加技术服务内容",
                                            data, amended.contract_amount_fen * 11 // 10, amended.deductions, buyer)
         if amendments.is_large(application):

@@ -318,8 +318,9 @@ def set_synonym_provider(provider) -> None:
     synonyms.set_provider(provider)
 
 
-def similar(listing, kind: str, limit: int = 200, units=None) -> list[SimilarListing]:
-    """Published listings of `kind` like `listing`: the best `limit` by shared words, plus some of its 技术领域."""
+def similar(listing, kind: str, units, limit: int = 200) -> list[SimilarListing]:
+    """Published listings of `kind` like `listing`: the best `limit` sharing `units` ((word, weight, source)), plus
+    some of its 技术领域."""
     app = current_app._get_current_object()
     catch_up(app)
     return gather(indexer.index_dir(app), kind, listing, limit, units)

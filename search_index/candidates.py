@@ -1,6 +1,6 @@
 """Candidates for matching straight from the index: listings similar to a given one.
 
-A listing's words (keywords, title, description; the caller may choose them) become
+The caller's words of a listing (keywords, title, description: marketplace.matching.terms) become
 weighted query units; of the description, the rarest words are kept. Words too common
 to mean anything are dropped from term statistics before any posting list is read; the
 documents sharing the most weight form a pool (counted in C), and only the pool is
@@ -24,9 +24,7 @@ from search_index.schema import NO_PRICE
 FIELD_FACTORS = (("title", 1.0), ("keywords", 1.0), ("body", 0.6))
 GRAM_FACTOR = 0.9
 SYNONYM_SHARE = 0.9  # a synonym or lay term shared counts a little less than the very word
-SOURCE_WEIGHTS = {"keywords": 1.5, "title": 1.0, "body": 0.5}
 MAX_UNITS = 20
-MAX_BODY_UNITS = 10  # the description is long and loose: its first words only
 POOL_SIZE = 600  # documents scored exactly (those sharing the most weight)
 MAX_REPEAT = 8  # a unit's weight counts at most this many times when choosing the pool
 # A word found in more than this share of the listings says nothing about a match (like max_df in tf-idf).
@@ -34,14 +32,6 @@ MAX_DF_SHARE = 0.06
 MIN_COMMON_DF = 30  # small markets: a word must be in this many listings before it is too common
 MAX_TITLE_UNITS = 12  # keywords and title, in order
 FIELD_CANDIDATES = 60
-# Words that appear in almost every listing and carry no meaning for a match.
-MATCH_STOP_WORDS = frozenset(
-    "技术 研究 需求 开发 系统 方法 应用 关键 关键技术 项目 提升 提高 实现 基于 一种 相关 进行 "
-    "要求 需要 我们 公司 企业 解决 问题 以上 以下 以内 达到 用于 及其 通过 包括 具有 能够 可以 "
-    "寻求 低于 高于 不低于 不高于 不超过 技术需求 科技成果 成果 使用 生产 利用 处理 平台 工艺 工业 控制 "
-    "产品 设备 装置 方案 改造 智能 管理 综合 含量 特色 小时 部署 安全 材料 数据 服务 效率 成本 质量".split()
-)
-
 
 @dataclass
 class SimilarListing:
@@ -66,31 +56,6 @@ class Candidate:
     units: list
 
 
-def _meaningful(unit: str) -> bool:
-    """Two or more Chinese characters (not a place name), or a model number / English word of 3+ characters."""
-    if analysis.CJK_RUN.fullmatch(unit):
-        # Place names (昆明市, 云南省) are the region factor's business, not the text's.
-        return len(unit) >= 2 and not (len(unit) >= 3 and unit[-1] in "省市县区州")
-    return len(unit) >= 3 and not unit.isdigit()
-
-
-def query_units(keywords: list[str], title: str, body: str) -> list[tuple[str, float, str]]:
-    """(unit, weight, source) of a listing, keywords first, duplicates and filler words dropped."""
-    units, seen = [], set()
-    sources = [("keywords", " ".join(keywords)), ("title", title or ""), ("body", (body or "")[:400])]
-    for source, text in sources:
-        taken = 0
-        for unit in analysis.query_units(analysis.normalise(text)):
-            if unit in seen or unit in MATCH_STOP_WORDS or not _meaningful(unit):
-                continue
-            if source == "body" and taken == MAX_BODY_UNITS:
-                break
-            seen.add(unit)
-            taken += 1
-            units.append((unit, SOURCE_WEIGHTS[source], source))
-    return units[:MAX_UNITS]
-
-
 def _unit_postings(searcher, unit: str, with_grams: bool) -> list[tuple[frozenset, float, str]]:
     """(documents, factor, label) per place the unit occurs; its synonyms count a little less, named "洋芋 = 马铃薯"."""
     postings = [(term_docs(searcher, name, unit), factor, unit) for name, factor in FIELD_FACTORS]
@@ -98,8 +63,9 @@ def _unit_postings(searcher, unit: str, with_grams: bool) -> list[tuple[frozense
         grams = [term_docs(searcher, "title_grams", g) for g in analysis.query_grams(unit)]
         postings.append((frozenset.intersection(*grams), GRAM_FACTOR, unit))
     for other in synonyms.alternatives(unit)[1:]:
+        parts = synonyms.parts(other)
         for name, factor in FIELD_FACTORS:
-            docs = frozenset.intersection(*(term_docs(searcher, name, part) for part in synonyms.parts(other)))
+            docs = frozenset.intersection(*(term_docs(searcher, name, part) for part in parts))
             postings.append((docs, factor * SYNONYM_SHARE, f"{unit} = {other}"))
     return postings
 
@@ -213,13 +179,11 @@ def same_field_candidates(searcher, table, kind: str, field: str, city: str, lim
     return [Candidate(d, 0.0, []) for d in chosen]
 
 
-def gather(path: str, kind: str, listing, text_limit: int, units=None) -> list[SimilarListing]:
+def gather(path: str, kind: str, listing, text_limit: int, units) -> list[SimilarListing]:
     """Listings of `kind` sharing words with `listing` (best `text_limit`) or its 技术领域, under the index lock.
 
-    `units` are the listing's (unit, weight, source) words when the caller chose them.
+    `units` are the listing's (unit, weight, source) subject words, as the caller chose them.
     """
-    if units is None:
-        units = query_units(listing.keyword_list, listing.title, listing.body)
     with searchers.lock():
         searcher = searchers.current(path)
         if searcher is None:

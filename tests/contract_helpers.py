@@ -1,7 +1,7 @@
 """Helpers for contract tests: a seller, a buyer, officials and a draft."""
 from datetime import date
 
-from marketplace.contracts import services
+from marketplace.contracts import amendments, services
 from tests.factories import make_org, make_user
 
 BASE_DATA = dict(contract_type="技术开发", subtype="委托开发", title="燃料电池催化剂委托开发",
@@ -35,19 +35,14 @@ def register_path(contract, seller_user, official, on=None):
 
 def amendment_data(contract, **changes) -> dict:
     """The contract's current content with `changes`, as the amendment form hands it to the service."""
-    data = {name: getattr(contract, name) for name in (
-        "contract_type", "subtype", "title", "contract_no", "tech_field", "ip_types", "signed_on", "valid_from",
-        "valid_until")}
+    data, buyer = amendments.content_of(contract)
     data.update({k: v for k, v in changes.items() if k in data})
-    buyer = {"name": changes.get("buyer_name", contract.buyer_name), "type": changes.get("buyer_type", contract.buyer_type),
-             "region": changes.get("buyer_region", contract.buyer_region)}
+    buyer.update({k.removeprefix("buyer_"): v for k, v in changes.items() if k.startswith("buyer_")})
     return {"data": data, "buyer": buyer}
 
 
 def amend(contract, applicant, reviewers, reason, amount_fen=None, deductions=None, **changes):
     """Apply for an amendment and have it approved (a first and a second reviewer when it is large)."""
-    from marketplace.contracts import amendments
-
     parts = amendment_data(contract, **changes)
     amount = contract.contract_amount_fen if amount_fen is None else amount_fen
     application = amendments.apply_for(contract, applicant, reason, parts["data"], amount,

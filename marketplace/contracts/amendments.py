@@ -116,6 +116,16 @@ def current_values(contract: Contract) -> dict:
     return {name: _stored(getattr(contract, name)) for name in FIELD_LABELS}
 
 
+CONTENT_FIELDS = ("contract_type", "subtype", "title", "contract_no", "tech_field", "ip_types", "signed_on",
+                  "valid_from", "valid_until")
+
+
+def content_of(contract: Contract) -> tuple[dict, dict]:
+    """(content, buyer) as registered: what `apply_for` takes, for a caller that changes only some of it."""
+    buyer = {"name": contract.buyer_name, "type": contract.buyer_type, "region": contract.buyer_region}
+    return {name: getattr(contract, name) for name in CONTENT_FIELDS}, buyer
+
+
 def apply_for(contract: Contract, actor, reason: str, data: dict, contract_amount_fen: int,
               deductions: dict[str, int], buyer: dict) -> ContractAmendment:
     """Apply for 变更登记 with the contract's new content (the same fields as a filing, the seller fixed)."""
@@ -128,13 +138,11 @@ def apply_for(contract: Contract, actor, reason: str, data: dict, contract_amoun
     reason = (reason or "").strip()
     if not reason:
         raise ContractError("申请变更登记必须填写变更理由。")
-    total = sum(deductions.get(kind, 0) for kind, _ in DEDUCTION_KINDS)
-    if total > contract_amount_fen:
-        raise ContractError("非技术性费用合计不能超过合同成交额。")
     wanted = {**data, "buyer_name": buyer["name"], "buyer_type": buyer["type"], "buyer_region": buyer["region"],
-              "contract_amount_fen": contract_amount_fen, "tech_amount_fen": contract_amount_fen - total,
+              "contract_amount_fen": contract_amount_fen,
+              "tech_amount_fen": services.tech_amount(contract_amount_fen, deductions),
               **{f"deduct_{kind}_fen": deductions.get(kind, 0) for kind, _ in DEDUCTION_KINDS}}
-    before, now = {}, current_values(contract)
+    now = current_values(contract)
     after = {name: _stored(wanted[name]) for name in FIELD_LABELS if name in wanted}
     changed = {name: value for name, value in after.items() if value != now[name]}
     if not changed:
@@ -145,7 +153,6 @@ def apply_for(contract: Contract, actor, reason: str, data: dict, contract_amoun
     amendment = ContractAmendment(contract=contract, reason=reason, before=before, after=changed,
                                   proposed_by_id=actor.id, status=A.PENDING)
     db.session.add(amendment)
-    db.session.flush()
     services.record_event(contract, "amend_apply", actor, contract.status, f"{reason}（{describe(amendment)}）")
     db.session.flush()
     return amendment

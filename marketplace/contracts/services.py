@@ -41,17 +41,22 @@ def copy_party(contract: Contract, side: str, organisation: Organisation) -> Non
     setattr(contract, f"{side}_region", organisation.region_code)
 
 
-def apply_amounts(contract: Contract, contract_amount_fen: int, deductions: dict[str, int]) -> None:
-    """Set 合同成交额 and the deductions; 技术交易额 is what remains."""
-    total = sum(deductions.get(kind, 0) for kind, _ in DEDUCTION_KINDS)
+def tech_amount(contract_amount_fen: int, deductions: dict[str, int]) -> int:
+    """技术交易额: 合同成交额 less the non-technical payments, which may be neither negative nor more than it."""
     if any(deductions.get(kind, 0) < 0 for kind, _ in DEDUCTION_KINDS):
         raise ContractError("扣除金额不能为负数。")
+    total = sum(deductions.get(kind, 0) for kind, _ in DEDUCTION_KINDS)
     if total > contract_amount_fen:
         raise ContractError("非技术性费用合计不能超过合同成交额。")
+    return contract_amount_fen - total
+
+
+def apply_amounts(contract: Contract, contract_amount_fen: int, deductions: dict[str, int]) -> None:
+    """Set 合同成交额 and the deductions; 技术交易额 is what remains."""
+    contract.tech_amount_fen = tech_amount(contract_amount_fen, deductions)
     contract.contract_amount_fen = contract_amount_fen
     for kind, _ in DEDUCTION_KINDS:
         setattr(contract, f"deduct_{kind}_fen", deductions.get(kind, 0))
-    contract.tech_amount_fen = contract_amount_fen - total
 
 
 @WORKFLOW.history

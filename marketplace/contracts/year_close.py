@@ -63,9 +63,6 @@ def can_close(user, region: Region) -> bool:
 
 def close_year(user, region: Region, year: int, today: date | None = None) -> YearClose:
     """Close `year` for `region`, freezing the seller-side totals as published now."""
-    from marketplace.stats.periods import Period
-    from marketplace.stats.services import region_table
-
     today = today or date.today()
     if not can_close(user, region):
         raise YearCloseError("您无权为该地区结账。", status=403, code="forbidden")
@@ -73,7 +70,7 @@ def close_year(user, region: Region, year: int, today: date | None = None) -> Ye
         raise YearCloseError("只能对已结束的年度结账。")
     if db.session.scalar(select(YearClose).where(YearClose.region_code == region.code, YearClose.year == year)):
         raise YearCloseError(f"{region.name} {year} 年度已经结账。", status=409, code="already_closed")
-    table = region_table(region, Period(date(year, 1, 1), date(year, 12, 31)), "seller")
+    table = _year_table(region, year)
     children = {row.code: [row.figures.contracts, row.figures.contract_fen, row.figures.tech_fen]
                 for row in table.rows}
     close = YearClose(region_code=region.code, year=year, closed_by_id=user.id, contracts=table.total.contracts,
@@ -101,10 +98,14 @@ def closes_of(user) -> list[YearClose]:
     return [c for c in db.session.scalars(stmt) if c.region_code.startswith(prefix)]
 
 
-def live_figures(close: YearClose):
-    """The region's figures for the closed year as they stand now (amendments and cancellations included)."""
-    from marketplace.stats.periods import Period
+def _year_table(region: Region, year: int):
+    """The seller-side statistics of `region` for the whole of `year` (the figures a close freezes)."""
+    from marketplace.stats.periods import Period  # the statistics read this module: imported when used
     from marketplace.stats.services import region_table
 
-    region = db.session.get(Region, close.region_code)
-    return region_table(region, Period(date(close.year, 1, 1), date(close.year, 12, 31)), "seller").total
+    return region_table(region, Period(date(year, 1, 1), date(year, 12, 31)), "seller")
+
+
+def live_figures(close: YearClose):
+    """The region's figures for the closed year as they stand now (amendments and cancellations included)."""
+    return _year_table(db.session.get(Region, close.region_code), close.year).total

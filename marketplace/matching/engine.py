@@ -163,7 +163,7 @@ def reasons_for(need: TechNeed, result: TechResult, factors: dict, points: dict,
 
 def _rank(source, kind: str, limit: int) -> list[Suggestion]:
     limit = max(1, min(int(limit), MAX_LIMIT))
-    found = search_index.similar(source, kind, TEXT_CANDIDATES, units=terms.of(source))
+    found = search_index.similar(source, kind, terms.of(source), TEXT_CANDIDATES)
     if not found:
         return []
     w, words = weights(), thesaurus.current()[1]

@@ -11,7 +11,7 @@ from dataclasses import replace
 from marketplace.contracts.year_close import frozen_for
 from marketplace.money import FEN_PER_WAN, FEN_PER_YI, wan_str, yi_str
 from marketplace.stats.periods import Period
-from marketplace.stats.services import Figures, competition_ranks, parent_of, region_table
+from marketplace.stats.services import Figures, parent_of, rank_rows, region_table
 from models import Region
 
 DIGITS = "零一二三四五六七八九"
@@ -87,15 +87,9 @@ def _ranks(region: Region | None, period: Period, side: str) -> tuple[str, int |
 
 
 def frozen_table(close, live):
-    """The live region table with each row's figures and ranks as frozen at the close."""
-    rows = []
-    for row in live.rows:
-        contracts, contract_fen, tech_fen = close.children.get(row.code, (0, 0, 0))
-        rows.append(replace(row, figures=Figures(contracts, contract_fen, tech_fen)))
-    by_count = competition_ranks({r.code: r.figures.contracts for r in rows})
-    by_amount = competition_ranks({r.code: r.figures.contract_fen for r in rows})
-    for row in rows:
-        row.rank_contracts, row.rank_contract_amount = by_count[row.code], by_amount[row.code]
+    """The live region table with each row's figures and ranks as frozen at the close (本级 stays unranked)."""
+    rows = [replace(row, figures=Figures(*close.children.get(row.code, (0, 0, 0)))) for row in live.rows]
+    rank_rows([row for row in rows if row.rank_contracts is not None])
     return replace(live, rows=rows)
 
 

@@ -160,6 +160,14 @@ def competition_ranks(values: dict[str, int]) -> dict[str, int]:
     return {code: first[value] for code, value in values.items()}
 
 
+def rank_rows(rows: list[Row]) -> None:
+    """Rank the rows by 登记件数 and by 合同成交额 (competition ranking: ties share a rank)."""
+    by_count = competition_ranks({r.code: r.figures.contracts for r in rows})
+    by_amount = competition_ranks({r.code: r.figures.contract_fen for r in rows})
+    for row in rows:
+        row.rank_contracts, row.rank_contract_amount = by_count[row.code], by_amount[row.code]
+
+
 def region_table(parent: Region | None, period: Period, side: str = "seller") -> RegionTable:
     """Figures, 同比 and ranks for every region directly under `parent`."""
     side = check_side(side)
@@ -176,10 +184,7 @@ def _region_table(parent: Region | None, period: Period, side: str) -> RegionTab
         table.total_previous.add(figures)
     for code, name in child_names(parent):
         table.rows.append(Row(code, name, current.get(code, Figures()), previous.get(code, Figures())))
-    by_count = competition_ranks({r.code: r.figures.contracts for r in table.rows})
-    by_amount = competition_ranks({r.code: r.figures.contract_fen for r in table.rows})
-    for row in table.rows:
-        row.rank_contracts, row.rank_contract_amount = by_count[row.code], by_amount[row.code]
+    rank_rows(table.rows)
     if parent is not None and parent.is_province and (parent.code in current or parent.code in previous):
         # Contracts filed on the province code itself belong to no city but count in the total.
         table.rows.append(Row(parent.code, f"{parent.name}{OWN_LEVEL}", current.get(parent.code, Figures()),
