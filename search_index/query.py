@@ -213,10 +213,11 @@ def _synonym_scores(searcher, candidates: set, word: str, total: int) -> dict[in
 
 def relevance_ranking(searcher, table, kind: str, q: str, limit: int):
     """The best `limit` (listing id, score) for `q` (no filters), the query units and a notice."""
-    deadline = time.monotonic() + TIME_LIMIT
     units = synonyms.join_terms(analysis.query_units(analysis.normalise(q)))[:MAX_UNITS]
     if not units:
         return [], units, ""
+    # The clock covers matching and scoring only: loading the segmenter or the thesaurus is not the query's cost.
+    deadline = time.monotonic() + TIME_LIMIT
     docs = matching_docs(searcher, kind, units, True, deadline)
     notice = ""
     if not docs and len(units) > 1:
