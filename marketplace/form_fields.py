@@ -5,8 +5,9 @@ speak Chinese. Options are `SelectChoice` objects (WTForms 3.3 deprecates tuples
 """
 import re
 import unicodedata
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField
@@ -14,6 +15,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.money import MoneyError
+from marketplace.patterns import date_pattern
 from models import Region, db
 
 REGION_CODE = re.compile(r"[0-9]{6}")
@@ -95,6 +97,53 @@ def iso_date(text: str, label: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{label}格式应为 YYYY-MM-DD。") from None
+
+
+class Rule(str):
+    """The message of a rule between values (two fields, a check digit, the stored state).
+
+    A JSON schema can state each field's own constraints but not these: the API answers
+    them 409 rule_conflict, and any other form error 422 (marketplace/api/inputs.py).
+    """
+
+
+def rule(message: str) -> ValidationError:
+    """A ValidationError whose message is marked as a rule (WTForms keeps the message object as is)."""
+    return ValidationError(Rule(message))
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The dates a field accepts, from `low()` to `high()` (callables: a bound may be today)."""
+
+    low: Callable[[], date]
+    high: Callable[[], date]
+    too_early: str = "{label}超出合理范围。"
+    too_late: str = "{label}超出合理范围。"
+
+    def check(self, text: str, label: str) -> date:
+        """The date written in `text`, or a ValidationError naming `label`."""
+        value = iso_date(text, label)
+        if value < self.low():
+            raise ValidationError(self.too_early.format(label=label))
+        if value > self.high():
+            raise ValidationError(self.too_late.format(label=label))
+        return value
+
+    def pattern(self) -> str:
+        """The same range as an anchored regex (for the API's JSON schema)."""
+        return date_pattern(self.low(), self.high())
+
+    def describe(self) -> str:
+        return f"{self.low().isoformat()} 至 {self.high().isoformat()}"
+
+
+def fixed(day: date) -> Callable[[], date]:
+    return lambda: day
+
+
+def days_from_today(days: int) -> Callable[[], date]:
+    return lambda: date.today() + timedelta(days=days)
 
 
 class EmptyForm(FlaskForm):

@@ -41,12 +41,15 @@ from models import ListingStatus, SearchChange, db
 from models.base import utcnow
 from search_index import analysis, dictionary, indexer, outbox, searchers, synonyms
 from search_index.candidates import SimilarListing, gather
-from search_index.filters import AMOUNT_KEYS, FilterError, ListingFilters, SearchError, parse_filters, plain_value
+from search_index.filters import (
+    AMOUNT_KEYS, KINDS, FilterError, ListingFilters, SearchError, parse_filters, plain_value,
+)
 from search_index.indexer import IndexBusy
 from search_index.listing_query import facet_counts, listing_page, select_listings, use_memo
 from search_index.outbox import IndexStale
 from search_index.query import (
-    MAX_QUERY_CHARS, MAX_RESULT_WINDOW, SearchResults, SearchTimeout, forget_terms, relevance_ranking, validate,
+    MAX_QUERY_CHARS, MAX_RESULT_WINDOW, SORTS, SearchResults, SearchTimeout, forget_terms, relevance_ranking,
+    validate,
 )
 from search_index.snippets import snippet
 
@@ -55,7 +58,7 @@ __all__ = [
     "prune", "add_words", "drop_term_cache", "search", "ranked_ids", "highlight", "similar", "generation", "keywords_of",
     "normalise", "parse_filters", "plain_value", "AMOUNT_KEYS", "ListingFilters", "FilterError", "select_listings",
     "listing_page", "facet_counts", "use_memo", "set_synonym_provider",
-    "MAX_QUERY_CHARS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale",
+    "MAX_QUERY_CHARS", "KINDS", "SORTS", "SearchResults", "SimilarListing", "SearchError", "SearchTimeout", "IndexBusy", "IndexStale",
 ]
 
 log = logging.getLogger(__name__)

@@ -73,7 +73,7 @@ def url_for_row(world, endpoint, rule, arguments, relation, who) -> str:
             values[arg] = table.FIXED_ARGS[arg] if kind is None else table.object_id(world, endpoint, kind, relation, who)
     path = rule
     for arg, value in values.items():
-        for converter in ("int:", "path:", "", "any(activate, deactivate):", "any(approve, reject):"):
+        for converter in ("int:", "id:", "path:", "", "any(activate, deactivate):", "any(approve, reject):"):
             path = path.replace(f"<{converter}{arg}>", str(value))
     return path
 

@@ -69,10 +69,12 @@ def test_a_retried_filing_returns_the_same_contract(app, client, world):
     ({"Idempotency-Key": "x" * 65}, None), ({"Idempotency-Key": "有中文"}, None), ({}, 42),
     ({"Idempotency-Key": "a"}, "b"),
 ])
-def test_bad_idempotency_keys_are_422(app, client, world, headers, body_key):
+def test_bad_idempotency_keys_are_refused(app, client, world, headers, body_key):
     body = dict(CONTRACT_BODY) if body_key is None else {**CONTRACT_BODY, "idempotency_key": body_key}
     response = file(client, world, body=body, **headers)
-    assert response.status_code == 422 and "idempotency_key" in response.json["error"]["fields"]
+    # A key the document refuses is a 422; two valid keys that differ (header and body) a 409 rule_conflict.
+    assert response.status_code == (409 if body_key == "b" else 422)
+    assert "idempotency_key" in response.json["error"]["fields"]
     assert count(app) == 0
 
 
@@ -87,11 +89,11 @@ def test_a_broker_files_for_a_named_seller(client, world):
     assert response.status_code == 201
     assert response.json["broker"] == "broker" and response.json["seller"]["name"] == "四川某研究院（测试）"
     missing = file(client, world, who="broker")
-    assert missing.status_code == 422 and "卖方单位全称" in missing.json["error"]["message"]
+    assert missing.status_code == 409 and "卖方单位全称" in missing.json["error"]["message"]
 
 
 @pytest.mark.parametrize("who, status", [
-    (None, 401), ("official_km", 403), ("admin", 403), ("inst", 201), ("ent", 422), ("far", 201),
+    (None, 401), ("official_km", 403), ("admin", 403), ("inst", 201), ("ent", 409), ("far", 201),
 ])
 def test_who_may_file(client, world, who, status):
     # The enterprise is also the named buyer: seller and buyer may not be the same organisation.
@@ -106,19 +108,15 @@ def test_who_may_file(client, world, who, status):
     ({"contract_amount": "99999999999999"}, "contract_amount", "金额过大"),
     ({"contract_amount": "0"}, "contract_amount", "大于 0"),
     ({"contract_amount": 3501.5}, "contract_amount", "字符串"),
-    ({"deductions": {"other": "99999999"}}, "deductions.other", "不能超过合同成交额"),
     ({"deductions": {"equipment": "abc"}}, "deductions.equipment", "金额格式不正确"),
     ({"deductions": {"yacht": "1.00"}}, "deductions.yacht", "未知字段"),
     ({"deductions": ["1.00"]}, "deductions", "对象"),
     ({"contract_type": "技术入股"}, "contract_type", "合同类型"),
-    ({"contract_type": "技术开发"}, "subtype", "委托开发或合作开发"),
-    ({"subtype": "技术培训"}, "subtype", "没有此子类型"),
     ({"buyer_region": "999999"}, "buyer_region", "买方地区"),
     ({"buyer_region": "53\u00000300"}, "buyer_region", "买方地区"),  # PostgreSQL refuses NUL in text
     ({"buyer_type": "外星人"}, "buyer_type", "买方类型"),
     ({"signed_on": "2026-02-30"}, "signed_on", "YYYY-MM-DD"),
     ({"signed_on": "2099-01-01"}, "signed_on", "晚于今天"),
-    ({"valid_from": "2026-05-01", "valid_until": "2026-04-01"}, "valid_until", "早于起始日"),
     ({"title": "长" * 201}, "title", "200"),
     ({"title": None}, "title", "项目名称"),
     ({"tech_field": "玄学"}, "tech_field", "技术领域"),
@@ -128,6 +126,22 @@ def test_who_may_file(client, world, who, status):
 def test_bad_filings_are_422_and_store_nothing(app, client, world, change, field, message):
     response = file(client, world, body={**CONTRACT_BODY, **change})
     assert response.status_code == 422
+    fields = response.json["error"]["fields"]
+    assert field in fields and message in " ".join(fields[field])
+    assert count(app) == 0
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"deductions": {"other": "99999999"}}, "deductions.other", "不能超过合同成交额"),
+    ({"contract_type": "技术开发"}, "subtype", "委托开发或合作开发"),
+    ({"subtype": "技术培训"}, "subtype", "没有此子类型"),
+    ({"valid_from": "2026-05-01", "valid_until": "2026-04-01"}, "valid_until", "早于起始日"),
+    ({"ip_types": ["无", "发明专利"]}, "ip_types", "不能与其他"),
+])
+def test_filings_valid_field_by_field_that_break_a_rule_are_409(app, client, world, change, field, message):
+    """What the document cannot state (one field against another) is a 409 rule_conflict; nothing is stored."""
+    response = file(client, world, body={**CONTRACT_BODY, **change})
+    assert response.status_code == 409 and response.json["error"]["code"] == "rule_conflict"
     fields = response.json["error"]["fields"]
     assert field in fields and message in " ".join(fields[field])
     assert count(app) == 0
@@ -175,7 +189,7 @@ def test_contract_lists_are_the_callers_own_and_paged(client, world, filed):
 def test_registration_through_the_api_keeps_the_history(app, client, world, filed):
     assert act(client, world, filed, "inst", "accept").status_code == 403
     assert act(client, world, filed, "official_cd", "accept").status_code == 404
-    assert act(client, world, filed, "official_km", "return").status_code == 422  # a reason is required
+    assert act(client, world, filed, "official_km", "return").status_code == 409  # a reason is required
     returned = act(client, world, filed, "official_km", "return", comment="请补充合同附件")
     assert returned.json["status"] == "correction"
     patched = client.patch(f"/api/v1/contracts/{filed}", json={"contract_amount": "4000000.00"},
@@ -195,7 +209,7 @@ def test_registration_through_the_api_keeps_the_history(app, client, world, file
 def test_refusal_needs_a_statutory_reason(client, world, filed):
     act(client, world, filed, "official_km", "accept")
     response = act(client, world, filed, "official_km", "refuse", comment="不喜欢")
-    assert response.status_code == 422 and "refusal_reason" in response.json["error"]["fields"]
+    assert response.status_code == 409 and "refusal_reason" in response.json["error"]["fields"]
     refused = act(client, world, filed, "official_km", "refuse", refusal_reason="标的不明确")
     assert refused.json["status"] == "refused" and refused.json["refusal_reason"] == "标的不明确"
 

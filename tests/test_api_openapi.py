@@ -127,6 +127,7 @@ def cases(w: dict) -> list[tuple]:
         ("get", "/me", "/me", None, {}, 401),
         ("get", "/search", "/search?q=燃料电池&per_page=5", None, {}, 200),
         ("get", "/search", "/search?kind=planet", None, {}, 400),
+        ("get", "/search", "/search?price_min=9&price_max=1", None, {}, 409),
         ("get", "/needs/{need_id}/matches", f"/needs/{w['need']}/matches?limit=3", "broker", {}, 200),
         ("get", "/needs/{need_id}/matches", f"/needs/{w['need']}/matches?limit=0", "broker", {}, 400),
         ("get", "/needs/{need_id}/matches", f"/needs/{w['need']}/matches", None, {}, 401),
@@ -134,10 +135,13 @@ def cases(w: dict) -> list[tuple]:
         ("get", "/needs/{need_id}/matches", "/needs/999999/matches", "broker", {}, 404),
         ("get", "/stats/regions", "/stats/regions?parent=530000&from=2026-01-01&to=2026-06-30", None, {}, 200),
         ("get", "/stats/regions", "/stats/regions?from=2026-13-01", None, {}, 400),
+        ("get", "/stats/regions", "/stats/regions?from=2026-06-30&to=2026-01-01", None, {}, 409),
         ("get", "/stats/breakdown", "/stats/breakdown?region=530100&dim=field", None, {}, 200),
         ("get", "/stats/breakdown", "/stats/breakdown?dim=colour", None, {}, 400),
+        ("get", "/stats/breakdown", "/stats/breakdown?from=2026-06-30&to=2026-01-01", None, {}, 409),
         ("get", "/stats/bulletin", "/stats/bulletin?region=530100", None, {}, 200),
         ("get", "/stats/bulletin", "/stats/bulletin?region=12", None, {}, 400),
+        ("get", "/stats/bulletin", "/stats/bulletin?from=2026-06-30&to=2026-01-01", None, {}, 409),
         ("get", "/verify/{registration_no}", f"/verify/{w['registration_no']}", None, {}, 200),
         ("get", "/verify/{registration_no}", "/verify/2026999999000001", None, {}, 404),
         ("get", "/verify/{registration_no}", f"/verify/{w['registration_no']}", None, {}, 429),
@@ -203,13 +207,20 @@ def cases(w: dict) -> list[tuple]:
         ("post", act_path, decide, "official_km", form, 415),
         ("post", act_path, decide, "official_km", {"json": {"action": "fly"}}, 422),
     ]
+    # Bodies valid field by field that break a rule between fields (409 rule_conflict).
+    conflicts = {"result": ({"ip_types": ["无", "发明专利"]}, "price_min=9&price_max=1"),
+                 "need": ({"bounty": True, "bounty_amount": None}, "budget_min=9&budget_max=1")}
     listing_rows = [("result", "results", RESULT_BODY, "inst", "ent"), ("need", "needs", NEED_BODY, "ent", "inst")]
     for kind, path, body, owner, other in listing_rows:
+        conflict, crossed = conflicts[kind]
         item, draft_item = w[kind], w[f"draft_{kind}"]
         one, act = f"/{path}/{{{kind}_id}}", f"/{path}/{{{kind}_id}}/actions"
         rows += [
             ("get", f"/{path}", f"/{path}?per_page=1", None, {}, 200),
             ("get", f"/{path}", f"/{path}?per_page=101", None, {}, 400),
+            ("get", f"/{path}", f"/{path}?{crossed}", None, {}, 409),
+            ("post", f"/{path}", f"/{path}", owner, {"json": {**body, **conflict}}, 409),
+            ("patch", one, f"/{path}/{draft_item}", owner, {"json": conflict}, 409),
             ("post", f"/{path}", f"/{path}", owner, {"json": {**body, "submit": True}}, 201),
             ("post", f"/{path}", f"/{path}", owner, raw, 400),
             ("post", f"/{path}", f"/{path}", None, {"json": body}, 401),

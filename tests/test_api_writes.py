@@ -78,7 +78,7 @@ def test_create_bounty_need(app, client, world):
     assert body["bounty"] is True and body["bounty_amount"] == "2000000.00" and body["budget"] == "800000.00"
     assert body["keywords"] == ["机器视觉", "缺陷检测"] and body["region_code"] == "530300"
     incomplete = post(client, "/api/v1/needs", {**NEED_BODY, "bounty": True}, "ent", world)
-    assert incomplete.status_code == 422
+    assert incomplete.status_code == 409 and incomplete.json["error"]["code"] == "rule_conflict"
     assert set(incomplete.json["error"]["fields"]) >= {"bounty_amount", "bounty_goals", "bounty_conditions"}
 
 
@@ -223,7 +223,7 @@ def test_submit_review_and_publish_through_the_workflow(app, client, world):
     assert act(client, world, listing_id, "inst", "approve").status_code == 403  # owners do not approve
     assert act(client, world, listing_id, "inst", "submit").json["status"] == "pending"
     assert act(client, world, listing_id, "official_cd", "approve").status_code == 404  # outside Chengdu's region
-    assert act(client, world, listing_id, "official_km", "return").status_code == 422  # a reason is required
+    assert act(client, world, listing_id, "official_km", "return").status_code == 409  # a reason is required
     returned = act(client, world, listing_id, "official_km", "return", "请补充专利号")
     assert returned.json["status"] == "returned"
     assert act(client, world, listing_id, "inst", "submit").json["status"] == "pending"

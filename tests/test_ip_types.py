@@ -232,7 +232,7 @@ def test_api_refuses_unknown_type_with_a_message(app, client, world, url, body):
 def test_api_refuses_a_patent_number_of_another_kind(app, client, world):
     body = {**RESULT_BODY, "ip_types": ["发明专利"], "ip_numbers": UTILITY}
     response = client.post("/api/v1/results", json=body, headers=auth_for(world, "inst"))
-    assert response.status_code == 422 and "属于实用新型专利" in " ".join(response.json["error"]["fields"]["ip_numbers"])
+    assert response.status_code == 409 and "属于实用新型专利" in " ".join(response.json["error"]["fields"]["ip_numbers"])
 
 
 def test_openapi_lists_the_types(client):

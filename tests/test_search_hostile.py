@@ -59,14 +59,25 @@ def test_time_limit_gives_a_friendly_error(corpus, monkeypatch, client):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"kind": "contract"}, "未知的检索类型"), ({"sort": "random"}, "未知的排序方式"), ({"page": "x"}, "页码无效"),
-    ({"page": "0"}, "页码无效"), ({"per_page": "1000"}, "页码无效"), ({"page": "9999"}, "最多只能查看"),
+    ({"kind": "contract"}, "未知的检索类型"), ({"sort": "random"}, "未知的排序方式"), ({"page": "x"}, "page 应为"),
+    ({"page": "0"}, "page 应为 1 到"), ({"per_page": "1000"}, "per_page 应为 1 到 100"),
     ({"region": "53"}, "地区代码无效"), ({"price_min": "-5"}, "价格区间无效"), ({"price_min": "1e9"}, "价格区间无效"),
     ({"bounty": "maybe"}, "揭榜挂帅筛选值无效"),
 ])
 def test_api_bad_parameters_are_400_with_chinese_message(client, corpus, params, message):
     response = client.get("/api/v1/search", query_string={"q": "燃料电池", **params})
     assert response.status_code == 400
+    assert message in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"page": "9999"}, "最多只能查看"), ({"price_min": "9", "price_max": "1"}, "价格区间"),
+    ({"kind": "result", "mode": "委托开发"}, "转化方式"),
+])
+def test_api_values_valid_alone_that_conflict_are_409(client, corpus, params, message):
+    """Each value is allowed by the document; together (or for this kind) they break a rule."""
+    response = client.get("/api/v1/search", query_string={"q": "燃料电池", **params})
+    assert response.status_code == 409 and response.json["error"]["code"] == "rule_conflict"
     assert message in response.json["error"]["message"]
 
 

@@ -1,17 +1,19 @@
 """JSON API: ranked result suggestions for a need, with scores and reasons."""
-from flask import jsonify, request
+from flask import jsonify
 from flask_login import current_user
 
 from marketplace.api import bp
+from marketplace.api.inputs import int_param, read_args
 from marketplace.errors import error_response
 from marketplace.matching import engine
 from marketplace.permissions import LOGGED_IN, can_see_suggestions, can_view_listing, permission_required
 from models import TechNeed, db
 
 DEFAULT_LIMIT = 10
+LIMIT = int_param("limit", f"条数，1–{engine.MAX_LIMIT}", 1, engine.MAX_LIMIT, DEFAULT_LIMIT, code="bad_limit")
 
 
-@bp.route("/needs/<int:need_id>/matches")
+@bp.route("/needs/<id:need_id>/matches")
 @permission_required(LOGGED_IN)
 def need_matches(need_id):
     """Best-first published results for a need: brokers, officials and the need's own organisation."""
@@ -21,8 +23,6 @@ def need_matches(need_id):
         return error_response(404, "未找到该需求。", "not_found")
     if not can_see_suggestions(user, need):
         return error_response(403, "只有经纪人、登记机构和需求发布单位可以查看匹配结果。", "forbidden")
-    raw = request.args.get("limit", str(DEFAULT_LIMIT)).strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= engine.MAX_LIMIT:
-        return error_response(400, f"limit 应为 1 到 {engine.MAX_LIMIT} 之间的整数。", "bad_limit")
-    suggestions = engine.suggest_results(need, int(raw))
+    limit = read_args([LIMIT])["limit"] or DEFAULT_LIMIT
+    suggestions = engine.suggest_results(need, limit)
     return jsonify({"items": [engine.describe(s) for s in suggestions]})

@@ -1,11 +1,11 @@
-"""OpenAPI 3.1 component schemas of the JSON API (built from the same vocabularies as the forms)."""
-from marketplace.contracts.workflow import ACTIONS as CONTRACT_ACTIONS
-from marketplace.listings.forms import MAX_TEXT
-from marketplace.listings.workflow import ACTIONS as LISTING_ACTIONS
+"""OpenAPI 3.1 component schemas of the JSON API's answers (built from the same vocabularies as the forms).
+
+Request bodies are not here: api/inputs.py reads them off the forms that validate them.
+"""
 from models import AMENDMENT_STATUS_LABELS, CONTRACT_STATUS_LABELS, STATUS_LABELS
-from models.contract import CONTRACT_SUBTYPES, CONTRACT_TYPES, DEDUCTION_KINDS, REFUSAL_REASONS
+from models.contract import CONTRACT_SUBTYPES, CONTRACT_TYPES, DEDUCTION_KINDS
 from models.user import ROLES
-from models.vocab import COOPERATION_MODES, IP_CHOICES, MATURITY_LEVELS, ORG_TYPES, TECH_FIELDS, TRANSFER_MODES
+from models.vocab import MATURITY_LEVELS, ORG_TYPES, TECH_FIELDS
 
 
 def ref(name: str) -> dict:
@@ -39,7 +39,6 @@ def obj(properties: dict, required=(), **extra) -> dict:
 
 
 MONEY = string(pattern=r"^[0-9]+\.[0-9]{2}$", description="元，两位小数的十进制字符串（不是浮点数）", examples=["3501.50"])
-MONEY_IN = string(pattern=r"^[0-9]{1,16}(\.[0-9]{1,2})?$", description="元，最多两位小数，写成字符串", examples=["3501.50"])
 DATE = string(format="date")
 DATETIME = string(format="date-time")
 INTEGER = {"type": "integer"}
@@ -63,37 +62,10 @@ NEED_FIELDS = {
 }
 BOUNTY_FIELDS = {"bounty_amount": MONEY, "bounty_goals": string(), "bounty_conditions": string()}
 
-_COMMON_IN = {
-    "title": string(maxLength=200), "field": string(enum=list(TECH_FIELDS)),
-    "keywords": {"description": "最多 5 个；数组，或用 ; ， 、 分隔的字符串",
-                 "anyOf": [array(string(maxLength=20)), string(maxLength=200)]},
-    "region_code": string(description="六位行政区划代码；新建时默认为本单位所在地区"),
-    "contact_name": nullable(string(maxLength=50)), "contact_phone": nullable(string(maxLength=30)),
-}
-RESULT_IN = {
-    **_COMMON_IN, "summary": string(maxLength=MAX_TEXT), "maturity": string(enum=list(MATURITY_LEVELS)),
-    "trl": nullable({"type": "integer", "minimum": 1, "maximum": 9}),
-    "ip_types": array(string(enum=list(IP_CHOICES))), "ip_numbers": nullable(string(maxLength=500)),
-    "transfer_modes": array(string(enum=list(TRANSFER_MODES))),
-    "price": nullable({**MONEY_IN, "description": "价格（元）；null 或空表示面议"}),
-}
-NEED_IN = {
-    **_COMMON_IN, "description": string(maxLength=MAX_TEXT),
-    "budget": nullable({**MONEY_IN, "description": "预算（元）；null 或空表示面议"}),
-    "deadline": nullable(DATE), "cooperation_modes": array(string(enum=list(COOPERATION_MODES))),
-    "bounty": {"type": "boolean",
-               "description": "揭榜挂帅；为 true 时须填 bounty_amount、bounty_goals、bounty_conditions 和 deadline"},
-    "bounty_amount": nullable(MONEY_IN), "bounty_goals": nullable(string(maxLength=MAX_TEXT)),
-    "bounty_conditions": nullable(string(maxLength=MAX_TEXT)),
-}
-SUBMIT = {"type": "boolean", "description": "true：保存后立即提交审核（与网站“提交审核”按钮相同）"}
-
 PARTY = obj({"name": string(), "type": string(enum=list(ORG_TYPES)), "region_code": string(),
              "registered": {"type": "boolean", "description": "是否为平台注册单位"}},
             ["name", "type", "region_code", "registered"])
 DEDUCTIONS = obj({kind: MONEY for kind, _ in DEDUCTION_KINDS}, [kind for kind, _ in DEDUCTION_KINDS])
-DEDUCTIONS_IN = obj({kind: nullable(MONEY_IN) for kind, _ in DEDUCTION_KINDS},
-                    description="非技术性费用（元）：设备、仪器、零部件、原材料、其他；技术交易额 = 合同成交额 − 其合计")
 CONTRACT_EVENT = obj({"action": string(), "label": string(), "from_status": nullable(string()),
                       "to_status": string(enum=list(CONTRACT_STATUS_LABELS)), "actor": nullable(string()),
                       "comment": string(), "at": DATETIME}, ["action", "label", "to_status", "at"])
@@ -108,23 +80,6 @@ CONTRACT_FIELDS = {
     "deductions": ref("Deductions"), "submitted_at": nullable(DATETIME), "due_on": nullable(DATE),
     "registered_on": nullable(DATE), "refusal_reason": nullable(string()), "created_at": DATETIME,
     "updated_at": DATETIME,
-}
-CONTRACT_CONTENT_IN = {
-    "contract_type": string(enum=list(CONTRACT_TYPES)),
-    "subtype": nullable(string(description="技术开发：委托开发/合作开发（必填）；技术服务：技术培训/技术中介（选填）")),
-    "title": string(maxLength=200), "contract_no": nullable(string(maxLength=64)),
-    "tech_field": string(enum=list(TECH_FIELDS)), "ip_types": array(string(enum=list(IP_CHOICES))),
-    "signed_on": DATE, "valid_from": nullable(DATE), "valid_until": nullable(DATE),
-    "contract_amount": {**MONEY_IN, "description": "合同成交额（元），大于 0"}, "deductions": DEDUCTIONS_IN,
-}
-CONTRACT_IN = {
-    **CONTRACT_CONTENT_IN,
-    "seller_name": nullable(string(description="经纪人代为申报时必填：已在平台注册的卖方单位全称；本单位申报时忽略")),
-    "buyer_name": string(maxLength=100), "buyer_type": string(enum=list(ORG_TYPES)),
-    "buyer_region": string(description="六位行政区划代码"),
-    "idempotency_key": string(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$",
-                              description="同 Idempotency-Key 请求头；重试时带同一个键只会得到同一份合同"),
-    "submit": {"type": "boolean", "description": "true：创建后立即提交申报（file）"},
 }
 FIGURES = {"contracts": INTEGER, "contract_amount": MONEY, "tech_amount": MONEY}
 YOY = {"previous": obj(FIGURES, list(FIGURES)), "yoy_contracts": string(), "yoy_contract_amount": string(),
@@ -156,13 +111,6 @@ SCHEMAS = {
     "Need": obj({**LISTING_COMMON, **NEED_FIELDS, **BOUNTY_FIELDS}, [*LISTING_COMMON, *NEED_FIELDS]),
     "ResultPage": page_of(ref("Result")),
     "NeedPage": page_of(ref("Need")),
-    "ResultInput": obj({**RESULT_IN, "submit": SUBMIT}, ["title", "field", "summary", "maturity", "transfer_modes"]),
-    "ResultPatch": obj({**RESULT_IN, "submit": SUBMIT}, minProperties=1),
-    "NeedInput": obj({**NEED_IN, "submit": SUBMIT}, ["title", "field", "description", "cooperation_modes"]),
-    "NeedPatch": obj({**NEED_IN, "submit": SUBMIT}, minProperties=1),
-    "ListingAction": obj({"action": string(enum=[a for a in LISTING_ACTIONS if a != "revise"]),
-                          "comment": nullable(string(maxLength=1000, description="退回、强制下架时必填"))},
-                         ["action"]),
     "Party": PARTY,
     "Deductions": DEDUCTIONS,
     "ContractEvent": CONTRACT_EVENT,
@@ -177,24 +125,11 @@ SCHEMAS = {
         "proposed_at": DATETIME, "decided_at": nullable(DATETIME), "decision_comment": string()},
         ["id", "contract_id", "status", "status_label", "reason", "changes", "proposed_at", "decided_at",
          "decision_comment"]),
-    "AmendmentInput": obj({**CONTRACT_CONTENT_IN, "buyer_name": string(maxLength=100),
-                           "buyer_type": string(enum=list(ORG_TYPES)), "buyer_region": string(description="六位行政区划代码"),
-                           "reason": string(minLength=1, maxLength=1000, description="变更理由")},
-                          ["reason"], minProperties=2),
-    "AmendmentAction": obj({"action": string(enum=["first_review", "approve", "refuse", "withdraw"]),
-                            "comment": nullable(string(maxLength=1000, description="refuse 时必填"))}, ["action"]),
     "ContractPage": page_of(ref("Contract")),
-    "ContractInput": obj(CONTRACT_IN, ["contract_type", "title", "tech_field", "buyer_name", "buyer_type",
-                                       "buyer_region", "signed_on", "contract_amount"]),
-    "ContractPatch": obj(CONTRACT_CONTENT_IN, minProperties=1),
-    "ContractAction": obj({"action": string(enum=list(CONTRACT_ACTIONS)),
-                           "comment": nullable(string(maxLength=1000)),
-                           "refusal_reason": nullable(string(enum=list(REFUSAL_REASONS),
-                                                             description="action 为 refuse 时必填"))}, ["action"]),
     "SearchPage": obj({"total": INTEGER, "page": INTEGER, "per_page": INTEGER, "pages": INTEGER,
                        "items": array(SEARCH_ITEM),
                        "facets": {"type": "object", "description": FACETS_NOTE, "additionalProperties": array(
-                           {"type": "array", "prefixItems": [string(), INTEGER], "minItems": 2, "maxItems": 2})},
+                           {"type": "array", "items": {"type": ["string", "integer"]}, "minItems": 2, "maxItems": 2})},
                        "notice": string()}, ["total", "page", "per_page", "pages", "items", "facets", "notice"]),
     "Matches": obj({"items": array(obj({"result_id": INTEGER, "title": string(),
                                         "score": {"type": "number", "minimum": 0, "maximum": 100},

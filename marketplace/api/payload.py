@@ -13,6 +13,7 @@ from flask import jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from marketplace.errors import DomainError
+from marketplace.form_fields import Rule
 from marketplace.money import MoneyError, parse_yuan, wan_input
 
 # Bodies of write calls are small (the longest text field is 5,000 characters).
@@ -81,7 +82,7 @@ def idempotency_key(body: dict) -> str | None:
     header = request.headers.get("Idempotency-Key")
     value = body.pop("idempotency_key", None)
     if header is not None and value is not None and header != value:
-        raise invalid({"idempotency_key": ["与请求头 Idempotency-Key 不一致。"]})
+        raise rule_conflict({"idempotency_key": ["与请求头 Idempotency-Key 不一致。"]})
     key = header if header is not None else value
     if key is None:
         return None
@@ -92,21 +93,29 @@ def idempotency_key(body: dict) -> str | None:
 
 @dataclass(frozen=True)
 class Key:
-    """How one JSON key feeds one form field.
+    """How one JSON key feeds one form field, and what its JSON schema adds to the field's own (api/inputs.py).
 
-    kind: text (string or null), list (array of strings), keywords (array or
-    string), flag (boolean), int (integer or null), yuan (string in 元, passed on),
-    yuan_as_wan (string in 元, handed to a form whose field is in 万元).
+    kind: text (string or null), region (a region code), date (YYYY-MM-DD within `dates`),
+    list (array of strings), keywords (array or string), flag (boolean), int (integer or
+    null), yuan (string in 元, passed on), yuan_as_wan (string in 元, handed to a form whose
+    field is in 万元).
+    required: the value may not be blank (the form refuses it; a choice field's own
+    `validate_…` method says so where WTForms cannot tell). description: for the document.
     """
 
     form: str
     kind: str = "text"
     label: str = ""
+    required: bool = False
+    dates: object = None  # a form_fields.DateRange for kind "date"
+    pattern: str | None = None  # what a text value must match (anchored), where the form checks a shape
+    enum: tuple = ()  # the values a text key takes, where the form checks them against a table
+    description: str = ""
 
 
 def _convert(key: Key, value) -> list[str]:
     """Form input values for one JSON value; raises ValueError with a Chinese message."""
-    if key.kind in ("text", "yuan"):
+    if key.kind in ("text", "yuan", "region", "date"):
         if value is None:
             return [""]
         if not isinstance(value, str):
@@ -129,6 +138,8 @@ def _convert(key: Key, value) -> list[str]:
     if key.kind == "int":
         if value is None:
             return [""]
+        if isinstance(value, float) and value.is_integer():  # JSON has one number type: 8.0 is the integer 8
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError("应为整数。")
         return [str(value)]
@@ -178,11 +189,21 @@ def current_input(form) -> MultiDict:
 
 
 def check_form(form, keys: dict[str, Key]) -> None:
-    """Validate a form; 422 with its messages under the JSON names of the fields."""
+    """Validate a form, under the JSON names of its fields: 409 rule_conflict when only rules between
+    values were broken (form_fields.Rule: what a JSON schema cannot state), else 422."""
     if form.validate():
         return
     json_names = {key.form: name for name, key in keys.items()}
-    errors = {}
+    errors, rules_only = {}, True
     for field_name, messages in form.errors.items():
         errors[json_names.get(field_name, field_name)] = [str(m) for m in messages]
+        rules_only = rules_only and all(isinstance(m, Rule) for m in messages)
+    if rules_only:
+        raise rule_conflict(errors)
     raise invalid(errors)
+
+
+def rule_conflict(fields: dict[str, list[str]]) -> ApiError:
+    """409 for values each valid by the document that together break a rule (named in the message)."""
+    key, messages = next(iter(fields.items()))
+    return ApiError(409, "rule_conflict", f"提交的数据与规则冲突（{key}）：{messages[0]}", fields)

@@ -1,11 +1,38 @@
 """GET /api/v1/search: full-text search over published listings."""
+from dataclasses import replace
+
 from flask import jsonify, request
 
 import search_index
 from marketplace import page_cache
 from marketplace.api import bp
+from marketplace.api.inputs import read_args, text_param
+from marketplace.api.listings import FIELD, KIND_FILTERS, REGION
+from marketplace.api.pagination import PAGING
+from marketplace.api.payload import rule_conflict
 from marketplace.errors import error_response
 from marketplace.http_cache import browse_fingerprint, conditional
+from models.vocab import COOPERATION_MODES, TRANSFER_MODES
+
+
+def _search_params() -> list:
+    """Both kinds' filters (each marked with its kind), then the query, kind, sort and paging."""
+    only = {"result": "（仅 kind=result）", "need": "（仅 kind=need）"}
+    filters = [replace(param, description=param.description + only[kind])
+               for kind, params in KIND_FILTERS.items() for param in params if param.name != "mode"]
+    modes = list(dict.fromkeys(TRANSFER_MODES + COOPERATION_MODES))
+    longest = search_index.MAX_QUERY_CHARS
+    return [text_param("q", f"检索词，最多 {longest} 个字符", max_length=longest, code="bad_query",
+                       message=f"检索词过长（最多 {longest} 个字符）。"),
+            text_param("kind", "result（默认）或 need", enum=list(search_index.KINDS), code="bad_query",
+                       message="未知的检索类型。"), FIELD, REGION, *filters,
+            text_param("mode", "转化方式（kind=result）或合作方式（kind=need）；另一类的值 409", enum=modes,
+                       code="bad_filter"),
+            text_param("sort", "relevance（默认，按相关度）、newest（最新发布）、price、price_desc（价格或预算升/降序）",
+                       enum=list(search_index.SORTS), code="bad_query", message="未知的排序方式。"), *PAGING]
+
+
+SEARCH_PARAMS = _search_params()
 
 
 @bp.route("/search")
@@ -13,16 +40,16 @@ from marketplace.http_cache import browse_fingerprint, conditional
 @page_cache.public("listings", searches=True)
 def search():
     """Published results or needs matching `q`, in rank order, with facet counts."""
-    args = request.args
-    kind = args.get("kind", "result")
+    values = read_args(SEARCH_PARAMS)
+    kind = values["kind"] or "result"
     try:
         found = search_index.search(
-            kind, args.get("q", ""), search_index.parse_filters(kind, args), sort=args.get("sort", "relevance"),
-            page=args.get("page", 1), per_page=args.get("per_page", 20))
-    except search_index.FilterError as exc:
-        return error_response(400, str(exc), "bad_filter")
-    except search_index.SearchError as exc:
+            kind, values["q"] or "", search_index.parse_filters(kind, request.args).check(),
+            sort=values["sort"] or "relevance", page=values["page"] or 1, per_page=values["per_page"] or 20)
+    except search_index.SearchTimeout as exc:
         return error_response(400, str(exc), "bad_query")
+    except search_index.SearchError as exc:  # each value is valid: a range, a mode of the other kind, a page too far
+        raise rule_conflict({"query": [str(exc)]}) from None
     items = [{
         "id": item.id, "kind": item.kind, "title": item.title, "org": item.organisation.name,
         "region_code": item.region_code, "field": item.field, "score": found.scores.get(item.id, 0.0),

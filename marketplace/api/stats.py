@@ -1,13 +1,37 @@
 """JSON statistics: regions, breakdown and bulletin (public; money as yuan decimal strings)."""
-from flask import jsonify, request
+from datetime import date
+
+from flask import jsonify
 
 from marketplace import page_cache
 from marketplace.api import bp
+from marketplace.api.inputs import read_args, text_param
+from marketplace.api.payload import rule_conflict
 from marketplace.http_cache import conditional, stats_fingerprint
 from marketplace.money import yuan_str
+from marketplace.patterns import date_pattern
 from marketplace.stats import services
 from marketplace.stats.bulletin import bulletin_text
-from marketplace.stats.periods import parse_date, period_from_dates
+from marketplace.stats.periods import EARLIEST_YEAR, LATEST_YEAR, StatsError, parse_date, period_from_dates
+from models.stats import SIDES
+
+DIMENSIONS = list(services.DIMENSIONS)
+_DATES = date_pattern(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31))
+PERIOD = [text_param("from", f"起始日期 YYYY-MM-DD（登记日期，{EARLIEST_YEAR}–{LATEST_YEAR} 年）；默认为截止日期所在年的 1 月 1 日",
+                     pattern=_DATES, code="bad_date", explain=lambda value: parse_date(value, "from（起始日期）")),
+          text_param("to", "截止日期 YYYY-MM-DD（登记日期）；默认为今天；不早于起始日期（否则 409）", pattern=_DATES,
+                     code="bad_date", explain=lambda value: parse_date(value, "to（截止日期）")),
+          text_param("by", "seller：技术输出（卖方所在地，默认）；buyer：技术吸纳", enum=list(SIDES), code="bad_side",
+                     explain=services.check_side)]
+REGION = text_param("region", "地区代码（默认或 000000 为全国）", region=True, national=True, code="bad_region",
+                    explain=services.find_region)
+PARAMS = {
+    "regions": [text_param("parent", "上级地区代码（默认或 000000 为全国，即各省）", region=True, national=True,
+                           code="bad_region", explain=services.find_region), *PERIOD],
+    "breakdown": [REGION, text_param("dim", "分类维度（默认 type）", enum=DIMENSIONS, code="bad_dim",
+                                     message=f"dim 参数应为 {'、'.join(DIMENSIONS)} 之一。"), *PERIOD],
+    "bulletin": [REGION, *PERIOD],
+}
 
 
 def figures_json(figures: services.Figures, previous: services.Figures | None = None) -> dict:
@@ -23,9 +47,14 @@ def figures_json(figures: services.Figures, previous: services.Figures | None = 
     return body
 
 
-def _period():
-    return period_from_dates(parse_date(request.args.get("from"), "from（起始日期）"),
-                             parse_date(request.args.get("to"), "to（截止日期）"))
+def _read(name: str):
+    """The call's parameters (400 for a value the document refuses) and its period (409 when from > to)."""
+    values = read_args(PARAMS[name])
+    try:
+        period = period_from_dates(*(date.fromisoformat(values[key]) if values[key] else None for key in ("from", "to")))
+    except StatsError as exc:
+        raise rule_conflict({"from": [exc.message]}) from None
+    return values, period, values["by"] or "seller"
 
 
 def _period_json(period) -> dict:
@@ -37,8 +66,8 @@ def _period_json(period) -> dict:
 @page_cache.public("stats")
 def stats_regions():
     """Figures and ranks for the regions directly under `parent` (default: the provinces)."""
-    parent = services.find_region(request.args.get("parent"))
-    period, side = _period(), services.check_side(request.args.get("by"))
+    values, period, side = _read("regions")
+    parent = services.find_region(values["parent"])
     table = services.region_table(parent, period, side)
     items = []
     for row in table.rows:
@@ -54,9 +83,8 @@ def stats_regions():
 @page_cache.public("stats")
 def stats_breakdown():
     """Figures per contract type, 技术领域, seller/buyer type or IP for one region."""
-    region = services.find_region(request.args.get("region"))
-    dim = request.args.get("dim") or "type"
-    period, side = _period(), services.check_side(request.args.get("by"))
+    values, period, side = _read("breakdown")
+    region, dim = services.find_region(values["region"]), values["dim"] or "type"
     rows = services.breakdown(region, period, dim, side)
     return jsonify({"region": region.code if region else None, "dim": dim, "by": side,
                     "period": _period_json(period),
@@ -68,7 +96,7 @@ def stats_breakdown():
 @page_cache.public("stats")
 def stats_bulletin():
     """The bulletin sentence for a region and period."""
-    region = services.find_region(request.args.get("region"))
-    period, side = _period(), services.check_side(request.args.get("by"))
+    values, period, side = _read("bulletin")
+    region = services.find_region(values["region"])
     return jsonify({"region": region.code if region else None, "period": _period_json(period),
                     "text": bulletin_text(region, period, side)})

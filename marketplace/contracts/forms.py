@@ -8,8 +8,8 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from marketplace.form_fields import (
-    MultiCheckboxField, check_choices, choice_field, clean_line, clean_text, iso_date, known_region, max_length,
-    options, parse_money, required,
+    DateRange, MultiCheckboxField, Rule, check_choices, choice_field, clean_line, clean_text, days_from_today,
+    fixed, known_region, max_length, options, parse_money, required, rule,
 )
 from marketplace.ip_rights import in_vocabulary_order, type_problems
 from marketplace.money import parse_yuan, yuan_str
@@ -18,17 +18,18 @@ from models.contract import CONTRACT_SUBTYPES, CONTRACT_TYPES, DEDUCTION_KINDS, 
 from models.vocab import IP_CHOICES, ORG_TYPES, TECH_FIELDS, join_list, split_list
 
 ALL_SUBTYPES = tuple(s for subs in CONTRACT_SUBTYPES.values() for s in subs)
+FIRST_DAY = date(1990, 1, 1)
+# The dates of a contract's term, and the day it was signed (never after today).
+TERM_DATES = DateRange(fixed(FIRST_DAY), fixed(date(2100, 12, 31)))
+SIGNING_DATES = DateRange(fixed(FIRST_DAY), days_from_today(0), too_late="{label}不能晚于今天。")
 
 
-def _date(field, label: str, required_value: bool = False) -> date | None:
+def _date(field, label: str, dates: DateRange = TERM_DATES, required_value: bool = False) -> date | None:
     if not field.data:
         if required_value:
             raise ValidationError(f"请填写{label}。")
         return None
-    value = iso_date(field.data, label)
-    if not date(1990, 1, 1) <= value <= date(2100, 12, 31):
-        raise ValidationError(f"{label}超出合理范围。")
-    return value
+    return dates.check(field.data, label)
 
 
 def _yuan(field, label: str, blank_is_zero: bool) -> int:
@@ -79,10 +80,12 @@ class ContractForm(FlaskForm):
 
     def validate_subtype(self, field):
         allowed = CONTRACT_SUBTYPES.get(self.contract_type.data, ())
+        if field.data and field.data not in ALL_SUBTYPES:
+            raise ValidationError("子类型无效。")
         if self.contract_type.data == "技术开发" and field.data not in allowed:
-            raise ValidationError("技术开发合同须选择委托开发或合作开发。")
+            raise rule("技术开发合同须选择委托开发或合作开发。")
         if field.data and field.data not in allowed:
-            raise ValidationError("该合同类型没有此子类型。")
+            raise rule("该合同类型没有此子类型。")
 
     def validate_tech_field(self, field):
         if field.data not in TECH_FIELDS:
@@ -92,7 +95,7 @@ class ContractForm(FlaskForm):
         check_choices(field, IP_CHOICES, "知识产权类型")
         problem = type_problems(field.data or [])
         if problem:
-            raise ValidationError(problem)
+            raise rule(problem)
 
     def validate_buyer_type(self, field):
         if field.data not in ORG_TYPES:
@@ -103,9 +106,7 @@ class ContractForm(FlaskForm):
             raise ValidationError("请选择有效的买方地区。")
 
     def validate_signed_on(self, field):
-        self._signed_on = _date(field, "签订日期", required_value=True)
-        if self._signed_on and self._signed_on > date.today():
-            raise ValidationError("签订日期不能晚于今天。")
+        self._signed_on = _date(field, "签订日期", SIGNING_DATES, required_value=True)
 
     def validate_valid_from(self, field):
         self._valid_from = _date(field, "有效期起始日")
@@ -114,7 +115,7 @@ class ContractForm(FlaskForm):
         self._valid_until = _date(field, "有效期截止日")
         start = getattr(self, "_valid_from", None)
         if self._valid_until and start and self._valid_until < start:
-            raise ValidationError("有效期截止日不能早于起始日。")
+            raise rule("有效期截止日不能早于起始日。")
 
     def validate_contract_amount(self, field):
         self._contract_fen = _yuan(field, "合同成交额", blank_is_zero=False)
@@ -132,7 +133,7 @@ class ContractForm(FlaskForm):
                 field.errors.append(str(exc))
                 ok = False
         if ok and sum(self._deductions.values()) > self._contract_fen:
-            self.deduct_other.errors.append("非技术性费用合计不能超过合同成交额。")
+            self.deduct_other.errors.append(Rule("非技术性费用合计不能超过合同成交额。"))
             ok = False
         return ok
 

@@ -27,7 +27,7 @@ from models.contract import DEDUCTION_KINDS, REFUSAL_REASONS
 
 PARTY_FIELDS = ("name", "type", "region")
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-BAD_PARTIES = {"status": 422, "code": "bad_parties"}  # the parties as named cannot file this contract
+BAD_PARTIES = {"status": 409, "code": "bad_parties"}  # the parties as named cannot file this contract
 KEY_REUSED = {"status": 409, "code": "idempotency_key_reused"}  # someone else's filing already holds the key
 # Match states in which the seller (the result's organisation) has accepted the broker's introduction.
 MANDATE_MATCH_STATES = (MatchStatus.INTRODUCED, MatchStatus.NEGOTIATING, MatchStatus.SIGNED)

@@ -5,15 +5,15 @@ built-in messages are English). `model_data()` returns model columns only —
 never status, organisation or creator.
 """
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from marketplace.form_fields import (
-    MultiCheckboxField, check_choices, choice_field, clean_line, clean_text, iso_date, known_region, max_length,
-    options, parse_money, required,
+    DateRange, MultiCheckboxField, Rule, check_choices, choice_field, clean_line, clean_text, days_from_today,
+    iso_date, known_region, max_length, options, parse_money, required, rule,
 )
 from marketplace.ip_rights import in_vocabulary_order, normalised_numbers, numbers_problem, type_problems
 from marketplace.money import parse_wan, wan_input
@@ -27,6 +27,9 @@ MAX_KEYWORD_LENGTH = 20
 MAX_DEADLINE_YEARS = 10
 KEYWORD_SEPARATORS = re.compile(r"[;；,，、]")
 PHONE = re.compile(r"[0-9+\-() ]{5,30}")
+# A new or changed deadline: from today to ten years ahead.
+DEADLINES = DateRange(days_from_today(0), days_from_today(366 * MAX_DEADLINE_YEARS),
+                      too_early="{label}不能早于今天。", too_late=f"{{label}}不能晚于 {MAX_DEADLINE_YEARS} 年后。")
 
 
 def parse_keywords(text: str) -> list[str]:
@@ -120,14 +123,14 @@ class ResultForm(ListingForm):
         check_choices(field, IP_CHOICES, "知识产权类型")
         problem = type_problems(field.data or [])
         if problem:
-            raise ValidationError(problem)
+            raise rule(problem)
 
     def validate_ip_numbers(self, field):
         problem = numbers_problem(self.ip_types.data or [], field.data or "")
         if problem:
-            raise ValidationError(problem)
+            raise rule(problem)
         if len(normalised_numbers(field.data or "")) > 500:
-            raise ValidationError("专利号/登记号不能超过 500 字。")
+            raise rule("专利号/登记号不能超过 500 字。")
 
     def validate_transfer_modes(self, field):
         check_choices(field, TRANSFER_MODES, "转化方式", at_least_one=True)
@@ -180,10 +183,8 @@ class NeedForm(ListingForm):
         if not field.data:
             return
         value = iso_date(field.data, "截止日期")
-        if value < date.today() and value != self._current_deadline:
-            raise ValidationError("截止日期不能早于今天。")
-        if value > date.today() + timedelta(days=366 * MAX_DEADLINE_YEARS):
-            raise ValidationError(f"截止日期不能晚于 {MAX_DEADLINE_YEARS} 年后。")
+        if value != self._current_deadline:  # an existing need may keep a deadline that has since passed
+            DEADLINES.check(field.data, "截止日期")
         self._deadline = value
 
     def validate_cooperation_modes(self, field):
@@ -201,17 +202,17 @@ class NeedForm(ListingForm):
             try:
                 fen = optional_wan(self.bounty.data, "榜额")
                 if not fen:
-                    raise ValidationError("揭榜挂帅必须填写大于 0 的榜额。")
+                    raise rule("揭榜挂帅必须填写大于 0 的榜额。")
                 self._bounty_fen = fen
             except ValidationError as exc:
-                self.bounty.errors.append(str(exc))
+                self.bounty.errors.append(exc.args[0])
                 ok = False
         for field, label in ((self.bounty_goals, "攻关目标"), (self.bounty_conditions, "揭榜条件")):
             if not field.data and not field.errors:
-                field.errors.append(f"揭榜挂帅必须填写{label}。")
+                field.errors.append(Rule(f"揭榜挂帅必须填写{label}。"))
                 ok = False
         if not self.deadline.data and not self.deadline.errors:
-            self.deadline.errors.append("揭榜挂帅必须填写截止日期。")
+            self.deadline.errors.append(Rule("揭榜挂帅必须填写截止日期。"))
             ok = False
         return ok
 

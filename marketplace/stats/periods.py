@@ -8,6 +8,7 @@ from marketplace.errors import DomainError
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 KINDS = {"ytd": "年初至今", "year": "全年", "quarter": "季度", "month": "月份", "range": "自定义"}
 EARLIEST_YEAR = 1985
+LATEST_YEAR = 2999
 
 
 class StatsError(DomainError, ValueError):
@@ -96,7 +97,7 @@ def parse_date(text: str | None, name: str) -> date | None:
         value = None
     if value is None:
         raise StatsError(f"{name}格式不正确，应为 YYYY-MM-DD，如 2025-06-11。", "bad_date")
-    if value.year < EARLIEST_YEAR or value.year > 2999:
+    if value.year < EARLIEST_YEAR or value.year > LATEST_YEAR:
         raise StatsError(f"{name}超出范围（{EARLIEST_YEAR} 年以后）。", "bad_date")
     return value
 
@@ -127,7 +128,7 @@ def period_from_args(args, today: date | None = None) -> Period:
     if kind not in KINDS:
         raise StatsError("统计期间类型无效。", "bad_period")
     if kind in ("year", "quarter", "month"):
-        year = _int(args.get("year") or today.year, "年份", EARLIEST_YEAR, 2999)
+        year = _int(args.get("year") or today.year, "年份", EARLIEST_YEAR, LATEST_YEAR)
         if kind == "year":
             return Period(date(year, 1, 1), date(year, 12, 31))
         if kind == "quarter":
