@@ -1,7 +1,8 @@
 """An independent fuzzer (Schemathesis) against the live API with demo data, as five identities.
 
 Every phase (examples, coverage, fuzzing, stateful) and every check, a fixed seed and few examples per
-operation. A run passes only with no failure, no error and no 5xx answer; a failing run's message is
+operation; the coverage phase, whose size the schema sets, is sent once per operation, in the run of the
+identity that reaches its validation (tests/live_fuzz.py). A run passes only with no failure, no error and no 5xx answer; a failing run's message is
 Schemathesis' own report: each failing case with its curl line. `make test` runs this once, on PostgreSQL.
 Only this test: pytest -m fuzz tests/test_api_fuzz.py
 """
