@@ -36,7 +36,10 @@ if [ "$TEST_WORKERS" -gt 1 ]; then
     SPLIT=(-n "$TEST_WORKERS" --dist loadfile)
 fi
 
-sqlite_run() { env -u DATABASE_URL timeout --foreground "$TEST_TIMEOUT" "$PYTEST" -q -p no:cacheprovider "${SPLIT[@]}" "$@"; }
+# The OpenAPI fuzzer (`fuzz`, tests/test_api_fuzz.py: a live server with demo data) runs once, on PostgreSQL,
+# the production database; the SQLite run leaves it out.
+sqlite_run() { env -u DATABASE_URL timeout --foreground "$TEST_TIMEOUT" "$PYTEST" -q -p no:cacheprovider "${SPLIT[@]}" \
+    -m "not fuzz" "$@"; }
 # On PostgreSQL: the `frontend` browser checks (CSP, local assets, layout) are left to the SQLite run, and the
 # property tests of hostile input draw fewer examples (their fixed lists of bad values are all sent on both).
 postgres_run() { env DATABASE_URL="$PG_URL" HOSTILE_EXAMPLES="${HOSTILE_EXAMPLES_POSTGRES:-10}" \
