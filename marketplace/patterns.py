@@ -37,37 +37,76 @@ def int_range(low: int, high: int, width: int) -> str:
     unit = 10 ** (width - 1)
     first_low, rest_low = divmod(low, unit)
     first_high, rest_high = divmod(high, unit)
+    def tail_of(first: int, low_rest: int, high_rest: int) -> str:
+        inner = int_range(low_rest, high_rest, width - 1)
+        return f"{first}{inner}" if width == 2 else f"{first}(?:{inner})"
+
     if first_low == first_high:
-        return f"{first_low}(?:{int_range(rest_low, rest_high, width - 1)})"
+        return tail_of(first_low, rest_low, rest_high)
     parts = []
     middle_low, middle_high = first_low + 1, first_high - 1
     if rest_low == 0:
         middle_low = first_low
     else:
-        parts.append(f"{first_low}(?:{int_range(rest_low, unit - 1, width - 1)})")
+        parts.append(tail_of(first_low, rest_low, unit - 1))
     if rest_high == unit - 1:
         middle_high = first_high
-    tail = None if rest_high == unit - 1 else f"{first_high}(?:{int_range(0, rest_high, width - 1)})"
+    tail = None if rest_high == unit - 1 else tail_of(first_high, 0, rest_high)
     if middle_low <= middle_high:
         digits = str(middle_low) if middle_low == middle_high else f"[{middle_low}-{middle_high}]"
-        parts.append(f"{digits}[0-9]{{{width - 1}}}")
+        rest = "[0-9]" if width == 2 else f"[0-9]{{{width - 1}}}"
+        parts.append(f"{digits}{rest}")
     if tail:
         parts.append(tail)
     return "|".join(parts)
 
 
-def _days(year: int, month: int, first: int, last: int | None = None) -> str:
-    last = calendar.monthrange(year, month)[1] if last is None else last
+def one_of(codes) -> str:
+    """An anchored regex matching exactly the given codes (grouped by their first two characters)."""
+    groups: dict[str, list[str]] = {}
+    for code in sorted(set(codes)):
+        groups.setdefault(code[:2], []).append(re.escape(code[2:]))
+    parts = [f"{head}(?:{'|'.join(tails)})" if len(tails) > 1 else head + tails[0] for head, tails in groups.items()]
+    return "^(?:" + "|".join(parts) + ")$" if parts else "^(?!)$"
+
+
+def _alternatives(values: list[int]) -> str:
+    texts = [f"{value:02d}" for value in values]
+    return texts[0] if len(texts) == 1 else "(?:" + "|".join(texts) + ")"
+
+
+def _days(month: int, first: int, last: int) -> str:
     return f"{month:02d}-(?:{int_range(first, last, 2)})"
+
+
+def _full_months(year: int, months: list[int]) -> list[str]:
+    """Every day of the given months of `year`, grouped by how long the months are."""
+    if not months:
+        return []
+    parts = [f"{_alternatives(months)}-(?:0[1-9]|1[0-9]|2[0-8])"]
+    long_enough = [m for m in months if m != 2]
+    if long_enough:
+        parts.append(f"{_alternatives(long_enough)}-(?:29|30)")
+    longest = [m for m in months if calendar.monthrange(2001, m)[1] == 31]
+    if longest:
+        parts.append(f"{_alternatives(longest)}-31")
+    if 2 in months and calendar.isleap(year):
+        parts.append("02-29")
+    return parts
 
 
 def _within_year(year: int, start: date, end: date) -> str:
     """Month-day alternatives from `start` to `end` (both in `year`)."""
-    if start.month == end.month:
-        return _days(year, start.month, start.day, end.day)
-    parts = [_days(year, start.month, start.day)]
-    parts += [_days(year, month, 1) for month in range(start.month + 1, end.month)]
-    parts.append(_days(year, end.month, 1, end.day))
+    last_day = calendar.monthrange(year, end.month)[1]
+    if start.month == end.month and not (start.day == 1 and end.day == last_day):
+        return _days(start.month, start.day, end.day)
+    first_full = start.month if start.day == 1 else start.month + 1
+    last_full = end.month if end.day == last_day else end.month - 1
+    parts = [] if first_full == start.month else [
+        _days(start.month, start.day, calendar.monthrange(year, start.month)[1])]
+    parts += _full_months(year, list(range(first_full, last_full + 1)))
+    if last_full != end.month:
+        parts.append(_days(end.month, 1, end.day))
     return "|".join(parts)
 
 
@@ -80,7 +119,7 @@ def date_pattern(low: date, high: date) -> str:
     parts = [f"{low.year}-(?:{_within_year(low.year, low, date(low.year, 12, 31))})"]
     first_full, last_full = low.year + 1, high.year - 1
     if first_full <= last_full:
-        # Every full year has 29 days in February except that the 29th needs a leap year.
+        # Every full year has the days of a common year, and leap years 29 February.
         common = _within_year(2001, date(2001, 1, 1), date(2001, 12, 31))
         parts.append(f"(?:{int_range(first_full, last_full, 4)})-(?:{common})")
         leaps = [str(year) for year in range(first_full, last_full + 1) if calendar.isleap(year)]

@@ -79,6 +79,7 @@ class RegionRow(RegionNaming):
 
 
 _TREE = Cache("regions", ("regions",), max_entries=1)
+_CHOICES = Cache("region_choices", ("regions",), max_entries=64)
 
 
 def all_regions() -> list[RegionRow]:
@@ -101,14 +102,18 @@ def region_choices(include_blank: str | None = None, cities_of: str | None = "*"
 
     `cities_of` names the one province whose cities are listed ('*': every province's,
     None: provinces only), for pickers that should not carry every city in every page.
+    The options are built once per process and regions change (every form on a page of the site or
+    a call of the API has this picker); each call gets its own list of them.
     """
-    choices = [SelectChoice("", include_blank)] if include_blank is not None else []
-    for region in all_regions():
-        if region.is_province:
-            choices.append(SelectChoice(region.code, region.name))
-        elif cities_of == "*" or region.province_code == cities_of:
-            choices.append(SelectChoice(region.code, f"　{region.name}"))
-    return choices
+    def build():
+        choices = [SelectChoice("", include_blank)] if include_blank is not None else []
+        for region in all_regions():
+            if region.is_province:
+                choices.append(SelectChoice(region.code, region.name))
+            elif cities_of == "*" or region.province_code == cities_of:
+                choices.append(SelectChoice(region.code, f"　{region.name}"))
+        return choices
+    return list(_CHOICES.get((include_blank, cities_of), build))
 
 
 def region_full_name(code: str) -> str:

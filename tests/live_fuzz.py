@@ -43,6 +43,20 @@ PHASES = "examples,coverage,fuzzing,stateful"
 # has every other phase for every operation.
 COVERAGE_BY_AREA = {"results": "institute", "needs": "enterprise", "contracts": "broker", "stats": "official"}
 COVERAGE_DEFAULT = "institute"
+# The runs go side by side, so the longest sets the time: amendments (applied for and decided by officials
+# too) go to the official's run, which would otherwise have the fewest cases.
+COVERAGE_BY_PATH = {"/contracts/{contract_id}/amendments": "official",
+                    "/contracts/{contract_id}/amendments/{amendment_id}/actions": "official"}
+# The fuzzing phase costs each run about the same per operation, whatever the answers: each identity
+# fuzzes the calls it may make (the paths below; the anonymous run every public call), and the stateful
+# phase, with every check, still sends every identity through every call.
+REACH = {
+    "institute": ("/results", "/contracts", "/me"),
+    "enterprise": ("/needs", "/contracts", "/me"),
+    "broker": ("/contracts", "/needs/{need_id}/matches", "/me"),
+    "official": ("/results/{result_id}/actions", "/needs/{need_id}/actions", "/needs/{need_id}/matches",
+                 "/contracts", "/me"),
+}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 GUNICORN_WORKERS = 3
 REQUEST_TIMEOUT = 20  # seconds: a request that hangs is an error of that run, not a hung test
@@ -189,26 +203,48 @@ class FuzzRun:
         return self.output[start:].strip() or self.output.strip()
 
 
-def coverage_owners(base_url: str) -> dict[str, str]:
-    """"METHOD /path" of every operation -> the identity whose run gives it the coverage phase."""
+@dataclass(frozen=True)
+class Operation:
+    name: str  # "METHOD /path"
+    path: str
+    public: bool  # callable without a token
+    coverage_owner: str  # the identity whose run gives it the coverage phase
+
+
+def operations(base_url: str) -> list[Operation]:
+    """Every operation of the document, with who sends its coverage phase."""
     with urllib.request.urlopen(f"{base_url}/api/v1/openapi.json", timeout=10) as answer:
         document = json.load(answer)
-    owners = {}
+    found = []
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if method not in HTTP_METHODS:
                 continue
             security = operation.get("security", document.get("security")) or []
-            area = COVERAGE_BY_AREA.get(path.split("/")[1])
-            owners[f"{method.upper()} {path}"] = area or ("anonymous" if not security or {} in security
-                                                          else COVERAGE_DEFAULT)
-    return owners
+            public = not security or {} in security
+            area = COVERAGE_BY_PATH.get(path) or COVERAGE_BY_AREA.get(path.split("/")[1])
+            found.append(Operation(f"{method.upper()} {path}", path, public,
+                                   area or ("anonymous" if public else COVERAGE_DEFAULT)))
+    return found
 
 
-def fuzz_config(identity: str, owners: dict[str, str]) -> str:
-    """schemathesis.toml of one run: the coverage phase only for the operations this identity owns."""
-    return "".join(f'[[operations]]\ninclude-name = "{name}"\nphases.coverage.enabled = false\n\n'
-                   for name, owner in owners.items() if owner != identity)
+def reaches(identity: str, operation: Operation) -> bool:
+    if identity == "anonymous":
+        return operation.public
+    return any(operation.path == prefix or operation.path.startswith(prefix + "/") for prefix in REACH[identity])
+
+
+def fuzz_config(identity: str, found: list[Operation]) -> str:
+    """schemathesis.toml of one run: the coverage phase of the operations this identity owns, the
+    fuzzing phase of those it reaches; every other phase of every operation."""
+    sections = []
+    for operation in found:
+        off = [phase for phase, on in (("coverage", operation.coverage_owner == identity),
+                                       ("fuzzing", reaches(identity, operation))) if not on]
+        if off:
+            sections.append(f'[[operations]]\ninclude-name = "{operation.name}"\n'
+                            + "".join(f"phases.{phase}.enabled = false\n" for phase in off))
+    return "\n".join(sections)
 
 
 def fuzz_command(base_url: str, token: str | None, config_file: str) -> list[str]:
@@ -225,14 +261,14 @@ def run_fuzzers(site: LiveSite, folder) -> dict[str, FuzzRun]:
     """One Schemathesis process per identity, side by side; each in a folder of its own (it writes caches)."""
     # A small environment: requests reads the proxy variables of the whole environment on every request.
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
-    owners = coverage_owners(site.base_url)
+    found = operations(site.base_url)
     procs = {}
     try:
         for identity, token in site.tokens.items():
             workdir = folder / identity
             workdir.mkdir()
             config_file = workdir / "schemathesis.toml"
-            config_file.write_text(fuzz_config(identity, owners), encoding="utf-8")
+            config_file.write_text(fuzz_config(identity, found), encoding="utf-8")
             command = fuzz_command(site.base_url, token, str(config_file))
             log = open(workdir / "output.txt", "w", encoding="utf-8")
             procs[identity] = (command, workdir, subprocess.Popen(

@@ -4,14 +4,18 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.api import bp
 from marketplace.api.auth import touch_token
-from marketplace.api.payload import MAX_BODY_BYTES, ApiError, error_json
+from marketplace.api.payload import MAX_BODY_BYTES, MAX_URL_BYTES, ApiError, error_json
 from marketplace.errors import DomainError
 from models import db
 
 
 @bp.before_request
 def limit_body_size():
-    """Write calls carry small JSON bodies: refuse anything larger before reading it."""
+    """Write calls carry small JSON bodies and short addresses: refuse anything larger before reading it."""
+    environ = request.environ
+    if len(environ.get("PATH_INFO", "").encode("utf-8", "surrogateescape")) + \
+            len(environ.get("QUERY_STRING", "")) > MAX_URL_BYTES:
+        raise ApiError(414, "uri_too_long", f"请求地址过长（上限 {MAX_URL_BYTES} 字节）。")
     limit = current_app.config.get("API_MAX_BODY_BYTES", MAX_BODY_BYTES)
     app_limit = current_app.config.get("MAX_CONTENT_LENGTH")
     request.max_content_length = min(limit, app_limit) if app_limit else limit

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length
 from marketplace.api.payload import ApiError, Key, invalid
 from marketplace.cache import Cache
 from marketplace.errors import DomainError
-from marketplace.patterns import NOT_BLANK, YUAN, YUAN_ABOVE_ZERO, python_regex
+from marketplace.patterns import NOT_BLANK, YUAN, YUAN_ABOVE_ZERO, one_of, python_regex
 from marketplace.regions import all_regions
 
 REGION_REF = {"$ref": "#/components/schemas/RegionCode"}
@@ -213,10 +213,13 @@ def read_args(params: list[Param]) -> dict:
     """
     values = {}
     for param in params:
-        raw = request.args.get(param.name)
-        if raw is None:
+        given = request.args.getlist(param.name)
+        if not given:
             values[param.name] = None
             continue
+        if len(given) > 1:
+            raise ApiError(400, param.code, f"参数 {param.name} 只能给一次。")
+        raw = given[0]
         value = raw
         if param.is_integer and not INTEGER.fullmatch(raw):
             raise _refused(param, raw, "应为整数。")
@@ -256,8 +259,11 @@ def components() -> dict:
 
 def _build_components() -> dict:
     schemas = {name: body.schema() for name, body in BODIES.items()}
-    schemas["RegionCode"] = {"type": "string", "enum": _region_codes(),
-                             "description": "六位行政区划代码（平台地区表中的省、市）"}
+    codes = _region_codes()
+    # A pattern rather than an enum of several hundred values: it states the same set, and a client
+    # that tries each value of an enum in turn need not try them all.
+    schemas["RegionCode"] = {"type": "string", "pattern": one_of(codes), "examples": codes[:3],
+                             "description": f"六位行政区划代码：平台地区表中的省、市（共 {len(codes)} 个）"}
     return schemas
 
 

@@ -28,6 +28,7 @@ ERRORS = {
     409: ("Conflict", "每个值都符合本文档，但彼此冲突或与当前状态冲突（code 为 rule_conflict 时见 error.fields；"
                       "字段说明中标有“否则 409”的规则）；或当前状态下不能执行该操作、幂等键已被他人使用、合同编号重复"),
     413: ("PayloadTooLarge", "请求体超过 1 MB"),
+    414: ("UriTooLong", "请求地址（路径加参数）超过 2 KB"),
     415: ("UnsupportedMediaType", "请求体不是 application/json"),
     422: ("Unprocessable", "请求体不符合本文档的模式；error.fields 列出每个字段的问题"),
     429: ("TooManyRequests", "同一网络地址请求过于频繁（登记号核验：默认每分钟 30 次，与网页共用额度）"),
@@ -58,7 +59,7 @@ def op(operation_id: str, summary: str, ok: dict, errors=(), security=PUBLIC, pa
     if links:
         success["links"] = links
     operation = {"operationId": operation_id, "summary": summary, "responses": {str(status): success}}
-    for code in errors:
+    for code in sorted({*errors, 414}):  # any address may be too long
         operation["responses"][str(code)] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
     if security:
         operation["security"] = security

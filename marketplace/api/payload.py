@@ -18,6 +18,9 @@ from marketplace.money import MoneyError, parse_yuan, wan_input
 
 # Bodies of write calls are small (the longest text field is 5,000 characters).
 MAX_BODY_BYTES = 1024 * 1024
+# Addresses: the longest legitimate one (a search of 100 characters with every filter) is under 1.5 KB;
+# gunicorn itself refuses a request line over 4 KB, with the same status.
+MAX_URL_BYTES = 2048
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
 MONEY_TYPE_MESSAGE = "金额须写成字符串（单位元，最多两位小数），如 \"3501.50\"。"
 

@@ -8,7 +8,7 @@ from marketplace.errors import DomainError
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
 KINDS = {"ytd": "年初至今", "year": "全年", "quarter": "季度", "month": "月份", "range": "自定义"}
 EARLIEST_YEAR = 1985
-LATEST_YEAR = 2999
+LATEST_YEAR = 2099
 
 
 class StatsError(DomainError, ValueError):
