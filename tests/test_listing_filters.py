@@ -14,8 +14,8 @@ BAD_INPUT = [
     ("mode=%25", "未知的转化方式“%”。"),
     ("price_min=-5", "价格区间无效（最低价格）：金额不能为负数。"),
     ("price_max=1e9", "价格区间无效（最高价格）：金额格式不正确：请填写数字（单位万元），如 12.50。"),
-    ("price_min=500&price_max=50", "价格区间无效：最低价格高于最高价格。"),
 ]
+CROSSED = ("price_min=500&price_max=50", "价格区间无效：最低价格高于最高价格。")
 
 
 @pytest.mark.parametrize("query, message", BAD_INPUT)
@@ -26,6 +26,16 @@ def test_the_same_bad_input_gets_the_same_message_everywhere(client, corpus, que
         response = client.get(url)
         assert response.status_code == 400, url
         assert response.json["error"] == {**response.json["error"], "code": "bad_filter", "message": message}
+
+
+def test_crossed_bounds_get_the_same_message_everywhere(client, corpus):  # noqa: F811
+    """Each bound is valid alone: the API answers 409 rule_conflict, with the browse page's message."""
+    query, message = CROSSED
+    assert messages(client.get(f"/results?{query}")) == [message + "已忽略该条件。"]
+    for url in (f"/api/v1/results?{query}", f"/api/v1/search?kind=result&{query}"):
+        response = client.get(url)
+        assert response.status_code == 409, url
+        assert response.json["error"] == {**response.json["error"], "code": "rule_conflict", "message": message}
 
 
 def test_need_flags_are_read_alike(client, corpus):  # noqa: F811
@@ -72,5 +82,8 @@ def test_a_need_mode_is_its_cooperation_mode_everywhere(client, corpus):  # noqa
         assert client.get(url + "合作开发").json["total"] == 2, url  # both live needs (the expired one is hidden)
         assert client.get(url + "委托开发").json["total"] == 0, url
         refused = client.get(url + "转让")  # a transfer mode of results, not a cooperation mode
-        assert refused.status_code == 400 and refused.json["error"]["message"] == "未知的合作方式“转让”。"
+        # /needs documents the cooperation modes only (400); /search both kinds' modes, so there the
+        # value is valid and only its kind is wrong (409)
+        assert refused.status_code == (409 if "search" in url else 400), url
+        assert refused.json["error"]["message"] == "未知的合作方式“转让”。"
     assert messages(client.get("/needs?mode=转让")) == ["未知的合作方式“转让”。已忽略该条件。"]

@@ -154,10 +154,6 @@ def _keywords_schema() -> dict:
     ]}
 
 
-def key_description(schema: dict) -> str:
-    return schema.get("description", "")
-
-
 # ---------------------------------------------------------------- query parameters
 
 @dataclass(frozen=True)

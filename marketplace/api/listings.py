@@ -3,7 +3,7 @@
 Same forms, services and permission checks as the site's listing pages
 (marketplace/listings/views.py); every change is recorded by the workflow.
 """
-from flask import jsonify, request, url_for
+from flask import jsonify, url_for
 from flask_login import current_user
 
 import search_index
@@ -125,7 +125,7 @@ def list_listings(kind: str):
     given = read_args(LIST_PARAMS[kind])
     filters = search_index.parse_filters(kind, {name: value for name, value in given.items() if value is not None})
     if filters.errors:  # each value is valid (read_args): what is left is a range whose ends cross
-        raise rule_conflict({"filters": filters.errors})
+        raise rule_conflict({"filters": filters.errors}, filters.errors[0])
     return jsonify(paged_json(search_index.select_listings(filters), listing_json))
 
 

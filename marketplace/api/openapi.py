@@ -85,7 +85,7 @@ def _listing_links(kind: str, model: str, label: str, source: str) -> dict:
     ident = {f"{kind}_id": f"$response.body#{source}"}
     links = {f"Get{model}": link(f"get{model}", f"读取该{label}", **ident),
              f"Update{model}": link(f"update{model}", f"修改该{label}", **ident),
-             f"ActOn{model}": link(f"actOn{model}", f"提交审核、撤回等操作", **ident)}
+             f"ActOn{model}": link(f"actOn{model}", "提交审核、撤回等操作", **ident)}
     if kind == "need":
         links["NeedMatches"] = link("needMatches", "为该需求推荐的成果", need_id=f"$response.body#{source}")
     return links

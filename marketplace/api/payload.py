@@ -206,7 +206,7 @@ def check_form(form, keys: dict[str, Key]) -> None:
     raise invalid(errors)
 
 
-def rule_conflict(fields: dict[str, list[str]]) -> ApiError:
+def rule_conflict(fields: dict[str, list[str]], message: str | None = None) -> ApiError:
     """409 for values each valid by the document that together break a rule (named in the message)."""
     key, messages = next(iter(fields.items()))
-    return ApiError(409, "rule_conflict", f"提交的数据与规则冲突（{key}）：{messages[0]}", fields)
+    return ApiError(409, "rule_conflict", message or f"提交的数据与规则冲突（{key}）：{messages[0]}", fields)

@@ -15,6 +15,12 @@ from marketplace.http_cache import browse_fingerprint, conditional
 from models.vocab import COOPERATION_MODES, TRANSFER_MODES
 
 
+def _explain_mode(value: str) -> None:
+    """A mode of neither kind, in the words of the kind asked for (the browse page's message)."""
+    kind = request.args.get("kind") if request.args.get("kind") in search_index.KINDS else "result"
+    search_index.parse_filters(kind, {"mode": value}).check()
+
+
 def _search_params() -> list:
     """Both kinds' filters (each marked with its kind), then the query, kind, sort and paging."""
     only = {"result": "（仅 kind=result）", "need": "（仅 kind=need）"}
@@ -27,7 +33,7 @@ def _search_params() -> list:
             text_param("kind", "result（默认）或 need", enum=list(search_index.KINDS), code="bad_query",
                        message="未知的检索类型。"), FIELD, REGION, *filters,
             text_param("mode", "转化方式（kind=result）或合作方式（kind=need）；另一类的值 409", enum=modes,
-                       code="bad_filter"),
+                       code="bad_filter", explain=_explain_mode),
             text_param("sort", "relevance（默认，按相关度）、newest（最新发布）、price、price_desc（价格或预算升/降序）",
                        enum=list(search_index.SORTS), code="bad_query", message="未知的排序方式。"), *PAGING]
 
@@ -49,7 +55,7 @@ def search():
     except search_index.SearchTimeout as exc:
         return error_response(400, str(exc), "bad_query")
     except search_index.SearchError as exc:  # each value is valid: a range, a mode of the other kind, a page too far
-        raise rule_conflict({"query": [str(exc)]}) from None
+        raise rule_conflict({"query": [str(exc)]}, str(exc)) from None
     items = [{
         "id": item.id, "kind": item.kind, "title": item.title, "org": item.organisation.name,
         "region_code": item.region_code, "field": item.field, "score": found.scores.get(item.id, 0.0),

@@ -53,7 +53,7 @@ def _read(name: str):
     try:
         period = period_from_dates(*(date.fromisoformat(values[key]) if values[key] else None for key in ("from", "to")))
     except StatsError as exc:
-        raise rule_conflict({"from": [exc.message]}) from None
+        raise rule_conflict({"from": [exc.message]}, exc.message) from None
     return values, period, values["by"] or "seller"
 
 
