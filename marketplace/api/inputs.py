@@ -21,7 +21,6 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 from wtforms.validators import DataRequired, Length
 
 from marketplace.api.payload import ApiError, Key, invalid
-from marketplace.cache import Cache
 from marketplace.errors import DomainError
 from marketplace.patterns import NOT_BLANK, YUAN, YUAN_ABOVE_ZERO, one_of, python_regex
 from marketplace.regions import all_regions
@@ -245,20 +244,38 @@ def _region_codes() -> list[str]:
     return [region.code for region in all_regions()]
 
 
-_VALIDATOR = Cache("api_inputs", ("regions",), max_entries=2)
+# (day, region codes) → (schemas, validator): the schemas change with the date (date ranges that end
+# today) and the regions table, and with nothing else. Keyed by the codes themselves, so a worker
+# never checks a request against regions another process has since changed.
+_BUILT: dict[tuple, tuple[dict, object]] = {}
+
+
+def _built() -> tuple[dict, object]:
+    codes = tuple(_region_codes())
+    key = (date.today().isoformat(), codes)
+    found = _BUILT.get(key)
+    if found is None:
+        schemas = _build_components(codes)
+        validator = Validator({"components": {"schemas": schemas}}, format_checker=FormatChecker())
+        _BUILT.clear()
+        found = _BUILT[key] = (schemas, validator)
+    return found
 
 
 def components() -> dict:
     """The input schemas of the document (bodies and RegionCode), as of today and the regions table."""
-    return _VALIDATOR.get(("components", date.today().isoformat()), _build_components)
+    return _built()[0]
 
 
-def _build_components() -> dict:
+def _validator():
+    return _built()[1]
+
+
+def _build_components(codes: tuple[str, ...]) -> dict:
     schemas = {name: body.schema() for name, body in BODIES.items()}
-    codes = _region_codes()
     # A pattern rather than an enum of several hundred values: it states the same set, and a client
     # that tries each value of an enum in turn need not try them all.
-    schemas["RegionCode"] = {"type": "string", "pattern": one_of(codes), "examples": codes[:3],
+    schemas["RegionCode"] = {"type": "string", "pattern": one_of(codes), "examples": list(codes[:3]),
                              "description": f"六位行政区划代码：平台地区表中的省、市（共 {len(codes)} 个）"}
     return schemas
 
@@ -270,13 +287,6 @@ def _ecma_pattern(validator, pattern, instance, schema):
 
 
 Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
-
-
-def _validator():
-    def build():
-        document = {"components": {"schemas": components()}}
-        return Validator(document, format_checker=FormatChecker())
-    return _VALIDATOR.get(("validator", date.today().isoformat()), build)
 
 
 def _first_problem(schema: dict, value) -> str | None:
