@@ -6,8 +6,8 @@ from flask import jsonify, url_for
 from flask_login import current_user
 
 from marketplace.api import bp
-from marketplace.api.contracts import CONTENT_KEYS, NO_CSRF, PARTY_KEYS, _contract_form, _flatten, _visible
-from marketplace.api.inputs import Body, check_body, register_body
+from marketplace.api.contracts import CONTENT_KEYS, NO_CSRF, PARTY_KEYS, _contract_form, _visible
+from marketplace.api.inputs import Body, check_body, flatten, register_body
 from marketplace.api.payload import (
     ApiError, Key, check_form, current_input, formdata, invalid, read_json_object, rule_conflict,
 )
@@ -39,8 +39,7 @@ def contract_amend(contract_id: int):
     current = current_input(shown)
     # reason and at least one field to change
     check_body("AmendmentInput", raw, explain=_contract_form(AMENDMENT_KEYS, current, AmendmentForm))
-    body = _flatten(dict(raw))
-    form = AmendmentForm(formdata=formdata(body, AMENDMENT_KEYS, current), meta=NO_CSRF)
+    form = AmendmentForm(formdata=formdata(flatten(raw, AMENDMENT_KEYS), AMENDMENT_KEYS, current), meta=NO_CSRF)
     check_form(form, AMENDMENT_KEYS)
     amendment = amendments.apply_for(contract, user, form.reason.data, form.contract_data(), *form.amounts(),
                                      form.buyer_details())

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from marketplace.api import bp
-from marketplace.api.inputs import Body, check_body, read_args, register_body, text_param
+from marketplace.api.inputs import Body, check_body, flatten, read_args, register_body, text_param
 from marketplace.api.pagination import PAGING, paged_json
 from marketplace.api.payload import (
     ApiError, Key, check_form, current_input, formdata, idempotency_key, invalid, read_json_object, rule_conflict,
@@ -60,16 +60,6 @@ def _contract_form(keys: dict, base=None, form_class=ContractForm):
     return lambda flat: form_class(formdata=formdata(flat, keys, base), meta=NO_CSRF)
 
 
-def _flatten(body: dict) -> dict:
-    """{"deductions": {"equipment": "1.00"}} → {"deductions.equipment": "1.00"}; 422 for a malformed object."""
-    deductions = body.pop("deductions", None)
-    if deductions is None:
-        return body
-    if not isinstance(deductions, dict):
-        raise invalid({"deductions": ["应为对象，如 {\"equipment\": \"1000.00\"}。"]})
-    return {**body, **{f"deductions.{kind}": value for kind, value in deductions.items()}}
-
-
 def _visible(contract_id: int) -> Contract:
     contract = db.session.get(Contract, contract_id)
     if contract is None or not can_view_contract(current_user, contract):
@@ -99,7 +89,7 @@ def file_contract():
     if key and (existing := services.find_by_key(key)) is not None:
         return _replay(existing, user)
     submit = take_flag(body, "submit")
-    data = formdata(_flatten(body), FILING_KEYS)
+    data = formdata(flatten(body, FILING_KEYS), FILING_KEYS)
     if key:
         data["idempotency_key"] = key
     form = ContractForm(formdata=data, meta=NO_CSRF)
@@ -144,15 +134,14 @@ def update_contract(contract_id: int):
     if not services.is_seller_side(user, contract):
         raise ApiError(403, "forbidden", "只有卖方单位或其经纪人可以修改合同。")
     raw = read_json_object()
-    body = _flatten(dict(raw))
-    fixed = [name for name in body if name in PARTY_KEYS or name == "idempotency_key"]
+    fixed = [name for name in raw if name in PARTY_KEYS or name == "idempotency_key"]
     if fixed:
         raise invalid({name: ["合同双方在创建时确定，不能修改。"] for name in fixed})
     shown = ContractForm(formdata=None, obj=contract, meta=NO_CSRF)
     shown.fill_from(contract)
     current = current_input(shown)
     check_body("ContractPatch", raw, explain=_contract_form(CONTENT_KEYS, current))
-    form = ContractForm(formdata=formdata(body, CONTENT_KEYS, current), meta=NO_CSRF)
+    form = ContractForm(formdata=formdata(flatten(raw, CONTENT_KEYS), CONTENT_KEYS, current), meta=NO_CSRF)
     check_form(form, CONTENT_KEYS)
     services.update_draft(contract, user, form.contract_data(), *form.amounts())
     db.session.commit()
