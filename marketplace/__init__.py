@@ -121,8 +121,14 @@ def _init_extensions(app: Flask) -> None:
     login_manager.request_loader(load_token_user)
     rollup.install()
 
+    from marketplace import jobs, mail
+
+    mail.init_app(app)
+    jobs.init_app(app)
+
 
 def _register_blueprints(app: Flask) -> None:
+    from marketplace.account import bp as account_bp
     from marketplace.admin import bp as admin_bp
     from marketplace.api import bp as api_bp
     from marketplace.auth import bp as auth_bp
@@ -137,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(listings_bp)
     app.register_blueprint(contracts_bp, url_prefix="/contracts")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -293,7 +293,8 @@ def search_prune_command(keep_days):
 
 def register(app: Flask) -> None:
     from marketplace.backup.cli import backup_cli
+    from marketplace.jobs.cli import jobs_cli
 
     for command in (init_db_command, seed_demo_command, regions_cli, users_cli, tokens_cli, listings_cli,
-                    search_cli, contracts_cli, backup_cli, secret_key_cli):
+                    search_cli, contracts_cli, backup_cli, secret_key_cli, jobs_cli):
         app.cli.add_command(command)

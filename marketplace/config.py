@@ -61,6 +61,25 @@ class Config:
     PASSWORD_HASH_PARALLELISM = 4
     # Matching: weight of each factor (any non-negative numbers; they are normalised). The non-text share
     # (0.3 here) is how far field, region, maturity and price can move a score within its text relevance.
+    # Background jobs (marketplace.jobs): "rq" with JOBS_REDIS_URL (served by `flask jobs worker`), "thread"
+    # (in the web process: the default without Redis) or "inline" (at once; tests). MARKET_JOBS_REDIS_URL=
+    # redis://127.0.0.1:6379/0 picks rq.
+    JOBS_BACKEND = None
+    JOBS_REDIS_URL = None
+    JOBS_QUEUE = "market"
+    JOBS_THREADS = 2
+    # E-mail (Flask-Mail): MARKET_MAIL_SERVER, MARKET_MAIL_PORT, MARKET_MAIL_USE_TLS / _USE_SSL,
+    # MARKET_MAIL_USERNAME, MARKET_MAIL_PASSWORD, MARKET_MAIL_DEFAULT_SENDER. Without a server the mail is
+    # written to instance/outbox/ as .eml files.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_DEFAULT_SENDER = "技术市场 <noreply@localhost>"
+    # The site's address as people reach it: links in e-mail (jobs have no request to take it from).
+    SITE_URL = "http://127.0.0.1:5000"
+    SITE_UTC_OFFSET_HOURS = 8
+    # Links by e-mail: password reset valid 1 hour and once; address confirmation valid 3 days.
+    PASSWORD_RESET_SECONDS = 3600
+    EMAIL_CONFIRM_SECONDS = 3 * 24 * 3600
     MATCH_WEIGHTS = {"text": 0.70, "field": 0.08, "region": 0.08, "maturity": 0.06, "price": 0.08}
 
 

@@ -24,6 +24,11 @@ TOKEN_CREATED = "token.created"
 TOKEN_REVOKED = "token.revoked"
 CONTRACT_PARTIES_SET = "contract.parties_set"
 CONTRACT_PARTIES_CHANGED = "contract.parties_changed"
+EMAIL_CONFIRMED = "email.confirmed"
+EMAIL_CHANGED = "email.changed"
+PASSWORD_RESET_REQUESTED = "password.reset_requested"
+PASSWORD_RESET = "password.reset"
+JOB_RETRIED = "job.retried"
 
 KIND_LABELS = {
     LOGIN_SUCCEEDED: "登录成功", LOGIN_FAILED: "登录失败", LOGIN_THROTTLED: "登录被限制",
@@ -32,6 +37,8 @@ KIND_LABELS = {
     ACCOUNT_ACTIVATED: "启用账号", ACCOUNT_DEACTIVATED: "停用账号", PASSWORD_CHANGED: "修改密码",
     TOKEN_CREATED: "创建 API 令牌", TOKEN_REVOKED: "撤销 API 令牌",
     CONTRACT_PARTIES_SET: "合同当事人登记", CONTRACT_PARTIES_CHANGED: "合同当事人变更",
+    EMAIL_CONFIRMED: "确认邮箱", EMAIL_CHANGED: "修改邮箱", PASSWORD_RESET_REQUESTED: "申请重置密码",
+    PASSWORD_RESET: "通过邮件重置密码", JOB_RETRIED: "重试后台任务",
 }
 # Contract columns whose change alters who the parties or the broker are.
 PARTY_COLUMN_PREFIXES = ("seller_", "buyer_", "broker_")

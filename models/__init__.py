@@ -26,6 +26,8 @@ from models.amendment import AMENDMENT_STATUS_LABELS, AmendmentStatus, ContractA
 from models.calendar import CalendarDay  # noqa: E402
 from models.year_close import YearClose  # noqa: E402
 from models.thesaurus import SynonymGroup  # noqa: E402
+from models.job import JOB_STATE_LABELS, Job, JobState  # noqa: E402
+from models.notification import NotificationPref  # noqa: E402
 
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken", "UserSession",
@@ -35,4 +37,5 @@ __all__ = [
     "StatsDaily", "MatchEvent", "EventNeed", "EventDeal",
     "BrokerProfile", "Match", "MatchStatus", "MatchStep", "Message", "CacheVersion",
     "ContractAmendment", "AmendmentStatus", "AMENDMENT_STATUS_LABELS", "CalendarDay", "YearClose", "SynonymGroup",
+    "Job", "JobState", "JOB_STATE_LABELS", "NotificationPref",
 ]

@@ -136,6 +136,11 @@ class Message(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]
+    # The kind of event (models.notification.NOTIFY_CATEGORIES; "" for a plain message) and the page it is about.
+    category: Mapped[str] = mapped_column(String(20), default="", index=True)
+    link: Mapped[str] = mapped_column(String(300), default="")
+    # Set when a daily digest e-mail included this notice (each notice is mailed at most once).
+    digested_at: Mapped[datetime | None]
 
     sender = relationship("User", foreign_keys=[sender_id], lazy="joined")
     recipient = relationship("User", foreign_keys=[recipient_id])

@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # When the address in `email` was confirmed by a link sent to it (None: not confirmed; mail waits for it).
+    email_verified_at: Mapped[datetime | None]
 
     organisation = relationship("Organisation", back_populates="users", lazy="joined", foreign_keys=[organisation_id])
 

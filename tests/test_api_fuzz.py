@@ -14,7 +14,7 @@ from bench.load_test import stop_group
 from tests.conftest import POSTGRES_URL
 from tests.live_fuzz import IDENTITIES, MAX_EXAMPLES, SEED, FreshDatabase, run_fuzzers, start_site
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.database]
 
 
 @pytest.fixture(scope="module")

@@ -301,4 +301,3 @@ def test_killed_workers_leave_nothing_half_written(app, runner, tmp_path):
           f"with {in_flight} requests in flight, {stats['broken']} connections broken, {stats['retries']} retries "
           f"({stats['stored']} found already stored), "
           f"{len(acked)} acknowledged writes, {rows_checked} rows checked, lost {lost}, {elapsed:.1f} s")
-    assert elapsed < 40

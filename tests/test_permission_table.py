@@ -9,6 +9,9 @@ from models.user import ROLES
 from tests import factories
 from tests.api_helpers import bearer
 
+# Who may open what is decided in Python: checked on SQLite only (see pytest.ini).
+pytestmark = pytest.mark.dialect_free
+
 LOGIN = "login"
 
 

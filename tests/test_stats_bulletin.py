@@ -16,7 +16,7 @@ def _kunming_2023():
         last = n == 2333
         amount = per + (3_501_000_000_00 - per * 2334 if last else 0)
         tech = tech_per + (2_501_000_000_00 - tech_per * 2334 if last else 0)
-        add_contract("530100", "530300", date(2023, 1, 1 + n % 28), amount, tech)
+        add_contract("530100", "530300", date(2023, 1, 1 + n % 28), amount, tech, flush=False)
     add_contract("530300", "530100", date(2023, 6, 11), 9_000_000_00)
     add_contract("530100", "530100", date(2023, 6, 12), 1_00)  # the day after: not counted
     db.session.commit()

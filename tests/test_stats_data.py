@@ -10,8 +10,9 @@ _serial = itertools.count(1)
 
 
 def add_contract(seller_region="530100", buyer_region="530300", registered_on=date(2025, 6, 11),
-                 contract_fen=100_000_00, tech_fen=None, status="registered", **extra) -> Contract:
-    """A contract row (registered by default) with exact fen amounts."""
+                 contract_fen=100_000_00, tech_fen=None, status="registered", flush=True, **extra) -> Contract:
+    """A contract row (registered by default) with exact fen amounts; flush=False leaves it to the caller's
+    flush, which rolls up many contracts in one statement."""
     n = next(_serial)
     tech_fen = contract_fen if tech_fen is None else tech_fen
     values = dict(contract_type="技术开发", title=f"统计测试合同{n}", tech_field="电子信息", seller_name=f"卖方{n}",
@@ -26,7 +27,8 @@ def add_contract(seller_region="530100", buyer_region="530300", registered_on=da
         contract_amount_fen=contract_fen, tech_amount_fen=tech_fen, deduct_other_fen=contract_fen - tech_fen,
         deduct_equipment_fen=0, deduct_instruments_fen=0, deduct_parts_fen=0, deduct_materials_fen=0, **values)
     db.session.add(contract)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return contract
 
 

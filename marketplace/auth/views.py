@@ -2,6 +2,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from marketplace.account.services import password_changed_notice, send_confirmation
 from marketplace.auth import bp
 from marketplace.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from marketplace.form_fields import EmptyForm
@@ -59,7 +60,9 @@ def register():
     form.region_code.choices = region_choices(include_blank="请选择地区")
     if form.validate_on_submit():
         with committing(form=form) as saved:
-            register_account(form.data)  # None for a taken username: answered the same way
+            user = register_account(form.data)  # None for a taken username: answered the same way
+            if user is not None:
+                send_confirmation(user)
         if saved.ok:
             flash(signed_up_message(form.data), "info")
             return redirect(url_for("auth.login"))
@@ -86,6 +89,7 @@ def change_password():
     if form.validate_on_submit():
         with committing(form=form) as saved:
             set_new_password(user, form.old_password.data, form.new_password.data)
+            password_changed_notice(user)
             begin_session(user)
         if saved.ok:
             # This browser goes on in a new session (and a new remember cookie when it had one).

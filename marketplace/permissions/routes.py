@@ -21,6 +21,14 @@ ROUTES: dict[str, str] = {
     "auth.tokens": LOGGED_IN,
     "auth.revoke_token": LOGGED_IN,
     "auth.end_all": LOGGED_IN,
+    "account.settings": LOGGED_IN,
+    "account.change_email": LOGGED_IN,
+    "account.resend_confirmation": LOGGED_IN,
+    "account.notifications": LOGGED_IN,
+    "account.confirm_email": PUBLIC,  # the signed link is the proof
+    "account.forgot_password": PUBLIC,
+    "account.reset_password": PUBLIC,  # the signed, single-use link is the proof
+    "account.unsubscribe": PUBLIC,  # the signed link is the proof
     # listings
     "listings.browse_results": PUBLIC,
     "listings.browse_needs": PUBLIC,
@@ -97,6 +105,10 @@ ROUTES: dict[str, str] = {
     "admin.security_log": "security_log.read",
     "admin.thesaurus_page": "thesaurus.edit",
     "admin.thesaurus_remove": "thesaurus.edit",
+    "admin.jobs_page": "jobs.manage",
+    "admin.job_page": "jobs.manage",
+    "admin.retry_job": "jobs.manage",
+    "admin.test_mail": "jobs.manage",
     # JSON API (401 instead of a login redirect)
     "api.root": PUBLIC,
     "api.openapi": PUBLIC,

@@ -33,8 +33,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {name: frozenset(roles) for name, role
     "broker.profile": (Role.BROKER,),  # keep a broker profile
     "broker.contact": ROLES,  # message a broker
     "account.manage": (Role.ADMIN,),  # users, organisations, every membership request
-    "security_log.read": (Role.ADMIN,),
-    "thesaurus.edit": (Role.ADMIN,),  # add synonym groups to the thesaurus (search and matching)  # read the security log (nobody may change it)
+    "security_log.read": (Role.ADMIN,),  # read the security log (nobody may change it)
+    "thesaurus.edit": (Role.ADMIN,),  # add synonym groups to the thesaurus (search and matching)
+    "jobs.manage": (Role.ADMIN,),  # see background jobs, retry failed ones, send a test mail
 }.items()}
 
 

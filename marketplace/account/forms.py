@@ -1,0 +1,44 @@
+"""Forms of the account pages: e-mail address, notification choices, forgotten password."""
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import EqualTo, Length, Optional, Regexp
+
+from marketplace.auth.forms import EMAIL_RULE, PASSWORD_HINT, required, strip
+from marketplace.auth.services import MAX_PASSWORD_LENGTH
+from marketplace.form_fields import options
+from models.notification import EMAIL_MODES, NOTIFY_CATEGORIES
+
+
+def email_field(label: str, needed: bool) -> StringField:
+    first = required("请填写邮箱。") if needed else Optional()
+    return StringField(label, filters=[strip], validators=[
+        first, Length(max=120, message="邮箱不能超过 120 个字符。"), Regexp(EMAIL_RULE, message="邮箱格式不正确。")])
+
+
+class EmailForm(FlaskForm):
+    """A new address (empty: none), with the password asked again."""
+
+    email = email_field("新邮箱（留空表示删除邮箱）", needed=False)
+    password = PasswordField("当前密码", validators=[required("请填写当前密码。")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field("注册时填写并已确认的邮箱", needed=True)
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField("新密码", validators=[
+        required("请填写新密码。"), Length(max=MAX_PASSWORD_LENGTH, message=f"密码不能超过 {MAX_PASSWORD_LENGTH} 位。")],
+        description=PASSWORD_HINT)
+    confirm = PasswordField("确认新密码", validators=[
+        required("请再次输入新密码。"), EqualTo("new_password", message="两次输入的密码不一致。")])
+
+
+class NotificationForm(FlaskForm):
+    """One e-mail choice per category (the in-site notice is always kept)."""
+
+
+for _code, _label, _what, _default in NOTIFY_CATEGORIES:
+    setattr(NotificationForm, f"mode_{_code}", RadioField(
+        _label, choices=options(dict(EMAIL_MODES)), default=_default, description=_what,
+        validators=[required("请选择一项。")]))
