@@ -111,7 +111,9 @@ def send_job(job, payload: dict) -> None:
 
         if user.email != payload["to"] or user.email_verified_at is None or email_mode(user, category) == "off":
             return  # the address or the choice changed since: nothing to send
-    message = render(payload["template"], payload["to"], user, category, payload.get("context") or {})
+    # A request of its own (at the site's address): url_for and the app's template context work as in a page.
+    with current_app.test_request_context("/", base_url=site_url()):
+        message = render(payload["template"], payload["to"], user, category, payload.get("context") or {})
     try:
         deliver(message, job.id)
     except (OSError, smtplib.SMTPException) as exc:

@@ -202,6 +202,7 @@ def tick(now: datetime | None = None) -> dict:
     revived = revive_stale(now)
     db.session.commit()
     ids = due_job_ids(now)
+    db.session.commit()  # no transaction of ours stays open while the jobs run (SQLite has one writer)
     if ids:
         app = current_app._get_current_object()
         backend(app).dispatch(app, ids)
