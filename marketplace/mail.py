@@ -76,7 +76,8 @@ def queue_mail(template: str, *, user: User | None = None, address: str | None =
 
 def render(template: str, to: str, user: User | None, category: str | None, context: dict) -> MailMessage:
     """The message of one mail job: subject, plain text and HTML from templates/mail/<template>.*"""
-    values = dict(context, user=user, site_url=site_url(), category_label=CATEGORY_LABELS.get(category or ""))
+    values = dict(context, user=user, site_url=site_url(), category_label=CATEGORY_LABELS.get(category or ""),
+                  greeting=(user.display_name or user.username) if user is not None else context.get("name", ""))
     if category is not None and user is not None:
         values["unsubscribe_url"] = external_url("account.unsubscribe", token=unsubscribe_token(user.id, category))
         values["settings_url"] = external_url("account.settings")

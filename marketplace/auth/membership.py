@@ -109,6 +109,10 @@ def register_account(data: dict) -> User | None:
         # Two sign-ups raced for the same username, organisation name or credit code.
         raise AccountError("用户名、单位名称或信用代码刚刚被占用，请修改后重试。") from None
     record(SIGNED_UP, user, user, organisation, detail="新建单位" if user.is_active_account else "申请加入单位")
+    if joining is not None:
+        from marketplace import notify_events
+
+        notify_events.membership_requested(user)
     return user
 
 
@@ -144,6 +148,9 @@ def approve_member(applicant: User, actor: User) -> None:
     applicant.is_active_account, applicant.awaiting_approval = True, False
     applicant.approved_by_id, applicant.approved_at = actor.id, utcnow()
     record(MEMBER_APPROVED, actor, applicant, applicant.organisation)
+    from marketplace import notify_events
+
+    notify_events.membership_decided(applicant, True, actor)
     db.session.flush()
 
 
@@ -152,5 +159,8 @@ def reject_member(applicant: User, actor: User) -> None:
     if not is_awaiting_approval(applicant):
         raise AccountError("该申请已处理。")
     record(MEMBER_REJECTED, actor, applicant, applicant.organisation)
+    from marketplace import notify_events
+
+    notify_events.membership_decided(applicant, False, actor)
     db.session.delete(applicant)
     db.session.flush()

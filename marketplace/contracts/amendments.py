@@ -100,8 +100,11 @@ def _review_rules(step) -> None:
 
 @AMENDMENT_WORKFLOW.after
 def _apply_when_approved(step) -> None:
+    from marketplace import notify_events
+
     if step.action.name == "approve":
         apply(step.obj, step.actor)
+    notify_events.amendment_step(step)
 
 
 def _stored(value):

@@ -191,6 +191,14 @@ def _cancel_rules(step) -> None:
         raise ContractError("未结账年度的撤销登记由辖区登记机构办理。", status=403, code="forbidden")
 
 
+@WORKFLOW.after
+def _tell_the_filers(step) -> None:
+    """Accepted, returned for correction, registered, refused, cancelled: the seller side and the broker hear of it."""
+    from marketplace import notify_events
+
+    notify_events.contract_step(step)
+
+
 def transition(contract: Contract, action_name: str, actor, comment: str = "", on: date | None = None,
                amendment=None) -> Contract:
     """Move a contract along the workflow table; `on` dates a filing or registration (default today)."""

@@ -99,8 +99,11 @@ def _approval_rules(step) -> None:
 
 
 @WORKFLOW.after
-def _reindex(step) -> None:
+def _reindex_and_tell(step) -> None:
+    from marketplace import notify_events
+
     search_index.record_change(step.obj)
+    notify_events.listing_step(step)
 
 
 def transition(listing, action_name: str, actor, comment: str = "", version: str | None = None):
@@ -158,6 +161,9 @@ def apply_to_bounty(need: TechNeed, user, proposal: str) -> BountyApplication:
         db.session.add(application)
     db.session.flush()
     record_event(need, "bounty_apply", user, need.status, f"{user.organisation.name} 揭榜")
+    from marketplace import notify_events
+
+    notify_events.bounty_applied(need, application, user)
     return application
 
 
@@ -184,6 +190,9 @@ def select_application(need: TechNeed, application: BountyApplication, actor, co
     record_event(need, "bounty_select", actor, need.status,
                  f"选定揭榜单位：{application.organisation.name}" + (f"（{comment}）" if comment else ""))
     search_index.record_change(need)
+    from marketplace import notify_events
+
+    notify_events.bounty_decided(need, application, actor)
     db.session.flush()
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from marketplace.contracts.services import ContractError, create_contract
-from marketplace.matching import inbox
+from marketplace import notify_events
 from marketplace.matching.workflow import (
     BROKER, NEED_SIDE, RESULT_SIDE, WORKFLOW, MatchError, allowed_parties, next_state,
 )
@@ -62,8 +62,7 @@ def propose(broker, need, result, pitch: str = "", suggestion=None) -> Match:
     db.session.refresh(match)
     record_step(match, "propose", broker, None, pitch)
     intro = f"技术经纪人{broker.display_name or broker.username}推荐对接：需求“{need.title}”× 成果“{result.title}”"
-    inbox.notify_organisation(need.organisation_id, broker, intro, pitch, match)
-    inbox.notify_organisation(result.organisation_id, broker, intro, pitch, match)
+    notify_events.match_step(match, broker, intro, pitch)
     db.session.flush()
     return match
 
@@ -82,8 +81,7 @@ def answer(actor, need, result, pitch: str = "") -> Match:
     db.session.flush()
     db.session.refresh(match)
     record_step(match, "answer", actor, None, pitch)
-    inbox.notify_organisation(need.organisation_id, actor, f"{result.organisation.name}响应了您的需求“{need.title}”",
-                              pitch, match)
+    notify_events.match_step(match, actor, f"{result.organisation.name}响应了您的需求“{need.title}”", pitch)
     db.session.flush()
     return match
 
@@ -127,12 +125,7 @@ def transition(match: Match, action_name: str, actor, note: str = "") -> Match:
 
 
 def _notify_others(match: Match, actor, subject: str, body: str) -> None:
-    title = f"{subject} — {match.need.title} × {match.result.title}"
-    for org_id in (match.need.organisation_id, match.result.organisation_id):
-        if org_id != actor.organisation_id:
-            inbox.notify_organisation(org_id, actor, title, body, match)
-    if match.broker is not None and match.broker_id != actor.id:
-        inbox.send(match.broker, actor, title, body, match)
+    notify_events.match_step(match, actor, f"{subject} — {match.need.title} × {match.result.title}", body)
 
 
 def set_notes(match: Match, actor, notes: str) -> None:

@@ -1,4 +1,4 @@
-"""The message centre: my messages, one message (marks it read), mark all read."""
+"""The notification centre: notices of events by category and messages, one message (marks it read), mark all read."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -6,7 +6,9 @@ from flask_wtf import FlaskForm
 from marketplace.api.pagination import MAX_PAGE
 from marketplace.matching import inbox, inbox_bp
 from marketplace.permissions import LOGGED_IN, permission_required
+from marketplace.notify import unread_by_category
 from models import Message, db
+from models.notification import CATEGORY_LABELS
 
 PER_PAGE = 20
 
@@ -16,10 +18,17 @@ PER_PAGE = 20
 def index():
     """My messages, newest first (optionally unread only)."""
     unread_only = request.args.get("unread") == "1"
+    category = request.args.get("category", "")
+    if category not in CATEGORY_LABELS and category != "message":
+        category = ""
     page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
-    pagination = db.paginate(inbox.inbox_query(current_user, unread_only), page=page, per_page=PER_PAGE,
-                             error_out=False)
-    return render_template("inbox/index.html", pagination=pagination, unread_only=unread_only, form=FlaskForm())
+    query = inbox.inbox_query(current_user, unread_only)
+    if category:
+        query = query.where(Message.category == ("" if category == "message" else category))
+    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return render_template("inbox/index.html", pagination=pagination, unread_only=unread_only, form=FlaskForm(),
+                           category=category, category_labels=CATEGORY_LABELS,
+                           unread_by_category=unread_by_category(current_user))
 
 
 @inbox_bp.route("/<int:message_id>")
@@ -32,7 +41,7 @@ def show(message_id):
     if message.read_at is None:
         inbox.mark_read(message)
         db.session.commit()
-    return render_template("inbox/show.html", message=message)
+    return render_template("inbox/show.html", message=message, category_labels=CATEGORY_LABELS)
 
 
 @inbox_bp.route("/read-all", methods=["POST"])
