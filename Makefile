@@ -1,6 +1,6 @@
 # Technology market — developer commands.
 #   make run    install, create the schema, load demo data, serve on http://127.0.0.1:5000
-#   make test   install test tools, PostgreSQL and Chromium if missing, run the suite on SQLite and PostgreSQL
+#   make test   install test tools, PostgreSQL, Redis and Chromium if missing, run the suite on SQLite and PostgreSQL
 
 SHELL := /bin/bash
 VENV := .venv
@@ -15,7 +15,7 @@ PG_TEST_URL := postgresql://postgres@127.0.0.1:5432/$(PG_TEST_DB)
 PYTEST_ARGS ?=
 
 .PHONY: help run serve install dev-install init-db seed-demo test test-sqlite test-postgres test-browser \
-	postgres chromium clean
+	postgres redis chromium clean
 
 help:
 	@echo "make run      安装依赖、初始化数据库、载入演示数据并启动 $(HOST_URL)"
@@ -62,10 +62,13 @@ serve: install
 postgres:
 	scripts/ensure_postgres.sh $(PG_TEST_DB)
 
+redis:
+	scripts/ensure_redis.sh
+
 chromium:
 	scripts/ensure_chromium.sh
 
-test: dev-install postgres chromium
+test: dev-install postgres redis chromium
 	PYTEST=$(BIN)/pytest scripts/run_tests.sh $(PG_TEST_URL) $(PYTEST_ARGS)
 
 test-sqlite: dev-install

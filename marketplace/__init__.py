@@ -139,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.matching import bp as matching_bp
     from marketplace.matching import inbox_bp
     from marketplace.stats import bp as stats_bp
+    from marketplace.subscriptions import bp as subscriptions_bp
     from marketplace.verification import bp as verification_bp
 
     app.register_blueprint(main_bp)
@@ -152,4 +153,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(brokers_bp, url_prefix="/brokers")
     app.register_blueprint(matching_bp, url_prefix="/matching")
     app.register_blueprint(inbox_bp, url_prefix="/inbox")
+    app.register_blueprint(subscriptions_bp, url_prefix="/my")
     app.register_blueprint(verification_bp)

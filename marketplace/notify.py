@@ -48,8 +48,13 @@ def set_email_mode(user: User, category: str, mode: str) -> bool:
 
 
 def notify(users, category: str, subject: str, body: str = "", link: str = "", *, sender: User | None = None,
-           match=None) -> int:
-    """A notice to each of `users` (skipping inactive accounts and the sender); returns how many."""
+           match=None, email: str | None = None) -> int:
+    """A notice to each of `users` (skipping inactive accounts and the sender); returns how many.
+
+    E-mail follows each person's choice for the category: "instant" mails the notice now, "daily" leaves it
+    to the daily digest, "off" never mails it. `email` ("instant" or "daily") is the notice's own choice
+    (a saved search's frequency); a category the person turned off stays off.
+    """
     if category not in CATEGORY_LABELS:
         raise ValueError(f"unknown notification category {category}")
     sent = 0
@@ -58,7 +63,12 @@ def notify(users, category: str, subject: str, body: str = "", link: str = "", *
             continue
         message = inbox.send(user, sender, subject, body, match)
         message.category, message.link = category, link[:300]
-        if user.email_verified_at is not None and email_mode(user, category) == "instant":
+        mode = email_mode(user, category)
+        mode = email if email and mode != "off" else mode
+        if mode == "off":
+            message.digested_at = utcnow()  # never mailed
+        elif mode == "instant" and user.email_verified_at is not None:
+            message.digested_at = utcnow()  # mailed now, not again in a digest
             db.session.flush()
             queue_mail("notice", user=user, category=category, key=f"notice:{message.id}",
                        context={"subject": message.subject, "body": message.body, "link": absolute(link)})
@@ -87,7 +97,7 @@ def unread_by_category(user: User) -> dict[str, int]:
 
 @handler("notify.daily_digest")
 def daily_digest(job, payload: dict) -> None:
-    """One mail per person with the day's unread notices of their "daily" categories (each notice once)."""
+    """One mail per person with the unread notices left for the digest (each notice mailed at most once)."""
     day = date.fromisoformat(payload["day"])
     since = datetime.combine(day, datetime.min.time()) - timedelta(days=7)
     candidates = db.session.scalars(
@@ -96,13 +106,11 @@ def daily_digest(job, payload: dict) -> None:
                Message.created_at >= since, User.email_verified_at.is_not(None), User.is_active_account.is_(True))
         .distinct().order_by(User.id)).all()
     for user in candidates:
-        modes = email_modes(user)
-        daily = [category for category, mode in modes.items() if mode == "daily"]
-        if not daily:
-            continue
+        # Notices not mailed yet (instant and turned-off ones were marked when made), in categories still mailed.
+        mailed = [category for category, mode in email_modes(user).items() if mode != "off"]
         notices = db.session.scalars(select(Message).where(
             Message.recipient_id == user.id, Message.read_at.is_(None), Message.digested_at.is_(None),
-            Message.category.in_(daily), Message.created_at >= since)
+            Message.category.in_(mailed), Message.created_at >= since)
             .order_by(Message.created_at.desc()).limit(DIGEST_MAX_ITEMS)).all()
         if not notices:
             continue

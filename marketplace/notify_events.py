@@ -21,6 +21,11 @@ def listing_step(step) -> None:
     subjects = {"approve": f"您的{word}“{listing.title}”已通过审核并公开发布",
                 "return": f"您的{word}“{listing.title}”被退回修改",
                 "take_down": f"您的{word}“{listing.title}”已被强制下架"}
+    from marketplace import follows
+
+    follows.tell_followers(step)
+    if step.target == "published":
+        follows.listing_published(listing)
     if name not in subjects:
         return
     body = f"原因：{step.reason}" if step.reason else ""

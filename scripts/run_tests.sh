@@ -47,6 +47,9 @@ sqlite_run() { env -u DATABASE_URL HOSTILE_EXAMPLES="${HOSTILE_EXAMPLES_SQLITE:-
 postgres_run() { env DATABASE_URL="$PG_URL" HOSTILE_EXAMPLES="${HOSTILE_EXAMPLES_POSTGRES:-6}" \
     timeout --foreground "$TEST_TIMEOUT" "$PYTEST" -q -p no:cacheprovider "${SPLIT[@]}" -m "not frontend" "$@"; }
 
+# The job queue tests use this Redis (make test starts one when none answers); each test has a queue of its own.
+export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+
 sqlite_code=0
 postgres_code=0
 if [ "$TEST_PARALLEL" = "1" ]; then

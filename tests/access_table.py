@@ -9,10 +9,11 @@ import io
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
+from marketplace import follows, jobs
 from marketplace.api.tokens import create_token
 from marketplace.brokers.services import save_profile
-from marketplace import jobs
 from marketplace.contracts import amendments
 from marketplace.contracts import services as contracts
 from marketplace.listings import services as listings
@@ -22,7 +23,7 @@ from marketplace.permissions import LOGGED_IN, PERMISSIONS, PUBLIC, ROUTES
 from marketplace.stats import events
 from models import (
     ApiToken, BountyApplication, BrokerProfile, Contract, ContractAmendment, ContractAttachment, Job, ListingStatus, Match,
-    MatchEvent, Message, TechNeed, TechResult, User, db,
+    MatchEvent, Message, SavedSearch, TechNeed, TechResult, User, db,
 )
 from models.user import ROLES
 from tests.contract_helpers import amendment_data, draft
@@ -42,12 +43,13 @@ ARG_KINDS = {
     "contract_id": "contract", "attachment_id": "attachment", "match_id": "match", "message_id": "message",
     "event_id": "event", "profile_id": "profile", "token_id": "token", "user_id": "user",
     "application_id": "application", "result_id": "result", "need_id": "need", "amendment_id": "amendment",
-    "job_id": "job",
+    "job_id": "job", "search_id": "saved_search",
 }
 MODELS = {
     "result": TechResult, "need": TechNeed, "contract": Contract, "attachment": ContractAttachment, "match": Match,
     "message": Message, "event": MatchEvent, "profile": BrokerProfile, "token": ApiToken, "user": User,
     "application": BountyApplication, "amendment": ContractAmendment, "job": Job,
+    "saved_search": SavedSearch,
 }
 FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
               "filename": "css/site.css", "token": "not-a-signed-token"}
@@ -56,7 +58,7 @@ WORLD_ARGS = {"registration_no": "registration_no"}
 # the first id of a two-id route (a child must belong to it)
 PARENTS = {"contract", "need"}
 # kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
-PERSONAL = {"message", "token", "user"}
+PERSONAL = {"message", "token", "user", "saved_search"}
 
 ALL = set(ROLES)
 OFFICIALS = {"official", "admin"}
@@ -127,12 +129,18 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     # background jobs belong to the platform: admins see and retry any
     "admin.job_page": {"own": {"admin"}, "other_org": {"admin"}, "other_region": {"admin"}},
     "admin.retry_job": {"own": {"admin"}, "other_org": {"admin"}, "other_region": {"admin"}},
+    # anyone signed in follows any published listing; a saved search is its owner's alone
+    "subscriptions.follow_result": {"own": ALL, "other_org": ALL, "other_region": ALL},
+    "subscriptions.follow_need": {"own": ALL, "other_org": ALL, "other_region": ALL},
+    "subscriptions.unfollow_result": {"own": ALL, "other_org": ALL, "other_region": ALL},
+    "subscriptions.unfollow_need": {"own": ALL, "other_org": ALL, "other_region": ALL},
+    "subscriptions.delete_search": {"own": ALL},
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)
 CSRF_EXEMPT = {"account.unsubscribe"}
 # Views that answer a refused write with a message and a redirect back (the service refuses it)
-REDIRECT_REFUSALS = {"contracts.action", "contracts.amendment_action", "contracts.upload", "contracts.remove_attachment", "matching.act",
+REDIRECT_REFUSALS = {"subscriptions.unfollow_result", "subscriptions.unfollow_need", "contracts.action", "contracts.amendment_action", "contracts.upload", "contracts.remove_attachment", "matching.act",
                      "matching.open_contract"}
 CONTRACT_FORM = {"contract_type": "技术转让", "title": "改过的合同", "tech_field": "生物医药和医疗器械",
                  "buyer_name": "某制药公司", "buyer_type": "企业", "buyer_region": "530300", "signed_on": "2026-03-02",
@@ -173,7 +181,9 @@ STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "c
          "api.amendment_action": "registered", "api.update_contract": "draft", "listings.result_edit": "draft",
          "listings.need_edit": "draft", "api.result_update": "draft", "api.need_update": "draft",
          "matching.need_suggestions": "published", "matching.result_suggestions": "published",
-         "api.need_matches": "published"}
+         "api.need_matches": "published", "subscriptions.follow_result": "published",
+         "subscriptions.follow_need": "published", "subscriptions.unfollow_result": "published",
+         "subscriptions.unfollow_need": "published"}
 
 
 def is_api(endpoint: str) -> bool:
@@ -269,6 +279,8 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
                                        awaiting_approval=True)
     for role, user in people.items():
         mine["message", role] = inbox.send(user, None, "欢迎", "欢迎使用。")
+        mine["saved_search", role] = follows.save_search(user, "result", MultiDict({"q": f"{region}{pair}钙钛矿"}), "",
+                                                         "instant")
     # a job not yet due (nothing runs it while the table is checked)
     mine["job"] = jobs.enqueue("jobs.prune", {"day": "2026-01-01"}, key=f"world:{region}:{pair}", actor=inst,
                                run_after=datetime(2999, 1, 1))

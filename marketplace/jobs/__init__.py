@@ -227,4 +227,6 @@ def init_app(app) -> None:
     from marketplace.jobs import backends, kinds  # noqa: F401  (registers the handlers)
 
     install()
-    app.extensions["market_jobs"] = backends.make(app)
+    chosen = app.extensions["market_jobs"] = backends.make(app)
+    if chosen.name == "thread" and not app.testing:
+        app.before_request(lambda: chosen.start_ticker(app))

@@ -1,6 +1,8 @@
 """Where job ids go after the commit: a Redis queue (RQ), a thread pool in this process, or at once."""
 import logging
+import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import update
@@ -50,12 +52,37 @@ class InlineBackend:
 
 
 class ThreadBackend:
-    """A few threads of this process run the jobs (a site without Redis: `make run`)."""
+    """A few threads of this process run the jobs (a site without Redis: `make run`).
+
+    With no worker process, each web process also runs the scheduler's tick once a minute (started by its
+    first request): the daily jobs' keys and the atomic claim keep several processes from doing anything twice.
+    """
 
     name = "thread"
+    TICK_SECONDS = 60
 
     def __init__(self, workers: int):
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self._ticking_in = None  # the process id whose ticker runs
+
+    def start_ticker(self, app) -> None:
+        if self._ticking_in == os.getpid():
+            return
+        self._ticking_in = os.getpid()
+        threading.Thread(target=self._tick_forever, args=(app,), name="jobs-tick", daemon=True).start()
+
+    def _tick_forever(self, app) -> None:
+        from marketplace.jobs import tick
+
+        while True:
+            time.sleep(self.TICK_SECONDS)
+            with app.app_context():
+                try:
+                    tick()
+                except Exception as exc:  # the next minute tries again
+                    log.warning("jobs tick failed: %s", exc)
+                finally:
+                    db.session.remove()
 
     def dispatch(self, app, ids) -> None:
         with app.app_context():

@@ -1,2 +1,2 @@
 """Every module that registers job kinds, imported once by init_app (and by the worker)."""
-from marketplace import mail, notify  # noqa: F401
+from marketplace import follows, mail, notify  # noqa: F401

@@ -8,7 +8,7 @@ queue in views_dashboard.py.
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marketplace import page_cache
+from marketplace import follows, page_cache
 from marketplace.http_cache import browse_fingerprint, conditional
 from marketplace.listings import bp
 from marketplace.listings import services
@@ -97,7 +97,7 @@ def listing_detail(kind: str, listing_id: int):
     return render_template(
         f"listings/detail_{kind}.html", listing=listing, events=list(listing.events) if insider else [],
         actions=services.actions_for(listing, current_user), can_edit=can_edit_listing(current_user, listing),
-        listing_version=services.version, **context)
+        listing_version=services.version, following=follows.is_following(current_user, listing), **context)
 
 
 @permission_required(LOGGED_IN)

@@ -57,6 +57,13 @@ ROUTES: dict[str, str] = {
     "matching.board": "match.propose",
     "matching.mine": "match.party",
     "inbox.index": LOGGED_IN,
+    "subscriptions.index": LOGGED_IN,
+    "subscriptions.follow_result": LOGGED_IN,  # a listing the user may see (the view loads it as the detail page does)
+    "subscriptions.follow_need": LOGGED_IN,
+    "subscriptions.unfollow_result": LOGGED_IN,  # only the user's own follow row
+    "subscriptions.unfollow_need": LOGGED_IN,
+    "subscriptions.save_search": LOGGED_IN,
+    "subscriptions.delete_search": LOGGED_IN,  # only the user's own saved search
     "inbox.show": LOGGED_IN,
     "inbox.read_all": LOGGED_IN,
     # contracts
