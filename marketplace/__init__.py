@@ -134,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.auth import bp as auth_bp
     from marketplace.brokers import bp as brokers_bp
     from marketplace.contracts import bp as contracts_bp
+    from marketplace.imports import bp as imports_bp
     from marketplace.listings import bp as listings_bp
     from marketplace.main import bp as main_bp
     from marketplace.matching import bp as matching_bp
@@ -154,4 +155,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(matching_bp, url_prefix="/matching")
     app.register_blueprint(inbox_bp, url_prefix="/inbox")
     app.register_blueprint(subscriptions_bp, url_prefix="/my")
+    app.register_blueprint(imports_bp, url_prefix="/office/imports")
     app.register_blueprint(verification_bp)

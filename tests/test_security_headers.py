@@ -75,7 +75,10 @@ INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
 @pytest.mark.parametrize("pattern", [INLINE_SCRIPT, INLINE_HANDLER, INLINE_STYLE, re.compile("javascript:", re.I)],
                          ids=["script", "handler", "style", "javascript-url"])
 def test_no_template_needs_an_inline_script_or_style(pattern):
-    offenders = {name: pattern.findall(text) for name, text in template_texts().items() if pattern.search(text)}
+    # E-mail bodies (templates/mail/) are read in mail clients, which drop <style> and honour only inline
+    # styles; no page of the site serves them, so the policy does not apply. Scripts are refused there too.
+    offenders = {name: pattern.findall(text) for name, text in template_texts().items() if pattern.search(text)
+                 and not (pattern is INLINE_STYLE and name.startswith("mail/"))}
     assert offenders == {}
 
 

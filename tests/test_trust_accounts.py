@@ -403,10 +403,15 @@ def test_the_migration_gives_tokens_issued_before_it_the_default_lifetime(empty_
 
     with empty_db.app_context():
         command.upgrade(alembic_config(), "0002_search_changes_at")
-        user = factories.make_user("alice", role="admin")
+        # The users table as revision 0002 has it (the model has columns of later revisions).
+        db.session.execute(text(
+            "INSERT INTO users (username, password_hash, role, display_name, active, awaiting_approval, "
+            "session_version, created_at) VALUES ('alice', 'x', 'admin', '', true, false, 1, :at)"),
+            {"at": datetime(2026, 1, 1, 8, 0)})
+        user_id = db.session.execute(text("SELECT id FROM users WHERE username = 'alice'")).scalar()
         db.session.execute(text("INSERT INTO api_tokens (user_id, token_hash, name, created_at) "
                                 "VALUES (:user, :hash, 'old', :at)"),
-                           {"user": user.id, "hash": "0" * 64, "at": datetime(2026, 1, 1, 8, 0)})
+                           {"user": user_id, "hash": "0" * 64, "at": datetime(2026, 1, 1, 8, 0)})
         db.session.commit()
         db.session.remove()
         init_db()

@@ -9,7 +9,7 @@ A deadline that reaches a year known from neither source is *provisional*: the p
 and entering that year's arrangement recomputes the deadlines under review (`recompute_due`).
 """
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from chinese_calendar import constants as package_days
 from sqlalchemy import select
@@ -64,6 +64,16 @@ class WorkCalendar:
         return not all(self.knows(year) for year in range(start.year, due.year + 1))
 
 
+def filing_day(submitted_at: datetime) -> date:
+    """The day a filing was made, as the filing counted it (the server's local date; submitted_at is UTC)."""
+    return submitted_at.replace(tzinfo=timezone.utc).astimezone().date()
+
+
+def utc_of_local_noon(day: date) -> datetime:
+    """Noon of a local day as naive UTC (a filing dated `day`)."""
+    return datetime.combine(day, time(12)).astimezone().astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def add_working_days(start: date, days: int, calendar: WorkCalendar | None = None) -> date:
     """The date `days` working days after `start` (statutory holidays and 调休 taken into account)."""
     return (calendar or WorkCalendar()).add_working_days(start, days)
@@ -105,7 +115,7 @@ def recompute_due(actor) -> int:
     calendar, moved = WorkCalendar.load(), 0
     for contract in db.session.scalars(select(Contract).where(Contract.status.in_(UNDER_REVIEW),
                                                               Contract.submitted_at.is_not(None))):
-        due = review_due(contract.submitted_at.date(), contract.tech_amount_fen, calendar)
+        due = review_due(filing_day(contract.submitted_at), contract.tech_amount_fen, calendar)
         if due != contract.due_on:
             record_event(contract, "deadline", actor, contract.status,
                          f"节假日安排更新：办结期限 {contract.due_on} → {due}")

@@ -7,7 +7,7 @@ from flask_login import current_user
 from marketplace.contracts import amendments, bp, services
 from marketplace.contracts.certificate import certificate_for
 from marketplace.contracts.certificate_pdf import render_pdf
-from marketplace.contracts.deadlines import WorkCalendar
+from marketplace.contracts.deadlines import WorkCalendar, filing_day
 from marketplace.contracts.forms import AttachmentForm, ContractForm, DecisionForm, RemoveAttachmentForm
 from marketplace.contracts.workflow import EVENT_LABELS, REGISTRAR, SELLER, actions_from
 from marketplace.http_cache import PRIVATE_DEFAULT
@@ -84,7 +84,7 @@ def detail(contract_id):
                if (a.name != "confirm" or awaiting) and a.name != "amend"]
     amendment_actions = {a.id: amendments.actions_for(current_user, a) for a in contract.amendments if a.is_open}
     provisional = bool(contract.due_on and contract.submitted_at and WorkCalendar.load().provisional(
-        contract.submitted_at.date(), contract.due_on))
+        filing_day(contract.submitted_at), contract.due_on))
     return render_template("contracts/detail.html", contract=contract, actions=actions, form=DecisionForm(),
                            upload_form=AttachmentForm(), remove_form=RemoveAttachmentForm(),
                            can_edit=SELLER in parties, awaiting_confirmation=awaiting, event_labels=EVENT_LABELS,

@@ -10,6 +10,7 @@ import tempfile
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Job, db
 
@@ -30,9 +31,10 @@ def write(job: Job, done: int, total: int | None = None, note: str | None = None
         values["progress_total"] = max(0, int(total))
     if note is not None:
         values["progress_note"] = note[:MAX_NOTE]
-    # The object the job holds shows the same figures (and the row gets them on its next commit).
+    # The object the job holds shows the same figures without becoming dirty: a flush of the job's own
+    # transaction must not lock the row the separate connection below writes.
     for name, value in values.items():
-        setattr(job, name, value)
+        set_committed_value(job, name, value)
     if _on_sqlite():
         path = _path(job.id)
         os.makedirs(os.path.dirname(path), exist_ok=True)

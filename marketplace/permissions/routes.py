@@ -112,6 +112,9 @@ ROUTES: dict[str, str] = {
     "admin.security_log": "security_log.read",
     "admin.thesaurus_page": "thesaurus.edit",
     "admin.thesaurus_remove": "thesaurus.edit",
+    "imports.index": "data.import",
+    "imports.show": "data.import",  # the importer's own, or any for an admin
+    "imports.progress": "data.import",
     "admin.jobs_page": "jobs.manage",
     "admin.job_page": "jobs.manage",
     "admin.retry_job": "jobs.manage",

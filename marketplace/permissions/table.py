@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {name: frozenset(roles) for name, role
     "account.manage": (Role.ADMIN,),  # users, organisations, every membership request
     "security_log.read": (Role.ADMIN,),  # read the security log (nobody may change it)
     "thesaurus.edit": (Role.ADMIN,),  # add synonym groups to the thesaurus (search and matching)
+    "data.import": REVIEWER_ROLES,  # import listings and registered contracts through the site
     "jobs.manage": (Role.ADMIN,),  # see background jobs, retry failed ones, send a test mail
 }.items()}
 

@@ -1,0 +1,78 @@
+"""Imports through the site: upload a CSV/XLSX file, follow the job's progress, read its report."""
+from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import RadioField
+
+from marketplace import jobs
+from marketplace.form_fields import options, required
+from marketplace.imports import bp, services
+from marketplace.permissions import has, permission_required
+from marketplace.web import committing
+from models import Job, db
+
+PER_PAGE = 30
+
+
+class UploadForm(FlaskForm):
+    kind = RadioField("数据类型", choices=options(services.KINDS), validators=[required("数据类型")])
+    file = FileField("文件（.csv 或 .xlsx，第 1 行为表头，列见说明）")
+
+
+def _visible_imports():
+    query = select(Job).where(Job.kind == "import.file").order_by(Job.id.desc())
+    if not has(current_user, "account.manage"):
+        query = query.where(Job.created_by_id == current_user.id)  # an official sees their own imports
+    return query
+
+
+def _own_import(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != "import.file":
+        abort(404)
+    if job.created_by_id != current_user.id and not has(current_user, "account.manage"):
+        abort(404)
+    return job
+
+
+@bp.route("/", methods=["GET", "POST"])
+@permission_required("data.import")
+def index():
+    """The upload form and the imports made so far (an admin sees everybody's)."""
+    request.max_content_length = services.MAX_UPLOAD_BYTES + 1024 * 1024
+    form = UploadForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            form.file.errors = ["请选择要导入的文件。"]
+        else:
+            with committing(form=form) as saved:
+                job = services.start_import(current_user._get_current_object(), form.kind.data, upload.filename,
+                                            upload.stream)
+            if saved.ok:
+                return redirect(url_for("imports.show", job_id=job.id))
+    if form.errors or (request.method == "POST" and not form.kind.data):
+        status = 422
+    imports = db.session.scalars(_visible_imports().limit(PER_PAGE)).all()
+    return render_template("imports/index.html", form=form, imports=imports, kinds=services.KINDS,
+                           result_of=services.result_of, payload_of=services.payload_of), status
+
+
+@bp.route("/<int:job_id>")
+@permission_required("data.import")
+def show(job_id: int):
+    """One import: its progress while it runs, then its report (counts, or every problem by line)."""
+    job = _own_import(job_id)
+    return render_template("imports/show.html", job=job, progress=jobs.progress_of(job),
+                           outcome=services.result_of(job), payload=services.payload_of(job), kinds=services.KINDS)
+
+
+@bp.route("/<int:job_id>/progress")
+@permission_required("data.import")
+def progress(job_id: int):
+    """{"state", "done", "total", "percent", "note"} for the page's progress bar."""
+    job = _own_import(job_id)
+    return jsonify(jobs.progress_of(job))
