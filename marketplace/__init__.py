@@ -93,6 +93,19 @@ def _register_http_hooks(app: Flask) -> None:
 
     compression.register(app)  # first registered runs last: it compresses the final body
     http_cache.register(app)
+    app.before_request(_larger_uploads)  # before CSRF reads the form
+
+
+# Endpoints that take files larger than MAX_CONTENT_LENGTH (a year of contracts as CSV), and their limit.
+LARGE_UPLOADS = {"imports.index": 65 * 1024 * 1024}
+
+
+def _larger_uploads():
+    from flask import request
+
+    limit = LARGE_UPLOADS.get(request.endpoint or "")
+    if limit:
+        request.max_content_length = limit
 
 
 def _init_extensions(app: Flask) -> None:

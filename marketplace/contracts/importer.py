@@ -211,7 +211,8 @@ class _Problems:
             raise ContractImportFailed(self.messages, self.bad_rows)
 
 
-def import_contracts_file(path: str, progress=None, imported_by: str = "cli") -> ImportReport:
+def import_contracts_file(path: str, progress=None, imported_by: str = "cli",
+                          progress_every: int = PROGRESS_EVERY) -> ImportReport:
     """Validate and import registered contracts in one streaming pass; all or nothing.
 
     Rows are inserted in batches while the file is clean; after the first bad row
@@ -240,7 +241,7 @@ def import_contracts_file(path: str, progress=None, imported_by: str = "cli") ->
             if len(batch) >= BATCH_SIZE:
                 added += _insert_batch(batch, record.id, organisations)
                 batch = []
-        if progress and total % PROGRESS_EVERY == 0:
+        if progress and total % progress_every == 0:
             rate = total / (time.perf_counter() - started)
             progress(f"已处理 {total:,} 行（{rate:,.0f} 行/秒），错误 {problems.bad_rows:,} 行…")
     if total == 0:

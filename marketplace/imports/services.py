@@ -101,8 +101,8 @@ def import_file(job, payload: dict) -> None:
     outcome = {"kind": payload["kind"], "filename": payload["filename"], "sha256": payload["sha256"], "rows": total}
     try:
         if payload["kind"] == "contract":
-            report = import_contracts_file(path, progress=progress,
-                                           imported_by=actor.username if actor else "web")
+            report = import_contracts_file(path, progress=progress, imported_by=actor.username if actor else "web",
+                                           progress_every=max(1000, total // 100))  # a step per percent
             outcome.update(ok=True, rows=report.rows, added=report.added, skipped=report.skipped)
             db.session.commit()
         else:

@@ -41,8 +41,7 @@ def _own_import(job_id: int) -> Job:
 @permission_required("data.import")
 def index():
     """The upload form and the imports made so far (an admin sees everybody's)."""
-    request.max_content_length = services.MAX_UPLOAD_BYTES + 1024 * 1024
-    form = UploadForm()
+    form = UploadForm()  # the request may be up to marketplace.LARGE_UPLOADS bytes
     status = 200
     if form.validate_on_submit():
         upload = request.files.get("file")
