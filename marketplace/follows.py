@@ -151,7 +151,9 @@ def matches(search: SavedSearch, candidate_ids: list[int]) -> list:
 
 
 def listing_published(listing) -> None:
-    """Called when a listing is published: the saved searches are checked by a job after the commit."""
+    """Called when a listing is published: the saved searches (if there are any) are checked by a job after the commit."""
+    if db.session.scalar(select(SavedSearch.id).where(SavedSearch.kind == listing.kind).limit(1)) is None:
+        return
     enqueue("saved_search.check", {"kind": listing.kind, "upto": listing.id}, key=f"check:{listing.kind}:{listing.id}")
 
 

@@ -20,6 +20,11 @@ JOB_STATE_LABELS = {JobState.QUEUED: "排队中", JobState.RUNNING: "运行中",
                     JobState.FAILED: "已失败"}
 
 
+# What each kind of job does, as the admins' jobs page names it.
+JOB_KIND_LABELS = {"mail.send": "发送邮件", "notify.daily_digest": "每日通知汇总", "notify.deadline_reminders": "登记期限提醒",
+                   "jobs.prune": "清理旧任务", "saved_search.check": "订阅检索匹配", "import.file": "数据导入"}
+
+
 class Job(db.Model):
     """One piece of background work: what (kind and JSON payload), its state, attempts and progress.
 
@@ -55,6 +60,10 @@ class Job(db.Model):
     result: Mapped[str] = mapped_column(Text, default="")  # JSON the job leaves for its page (counts, a file)
 
     created_by = relationship("User", foreign_keys=[created_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return JOB_KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def state_label(self) -> str:

@@ -16,7 +16,6 @@ NOTIFY_CATEGORIES = (
     ("contract", "合同登记", "合同被受理、退回补正（附原因）、准予登记或不予登记；变更申请的结果", "instant"),
     ("deadline", "登记期限提醒", "（登记机构）临近法定办理期限的合同", "daily"),
     ("membership", "成员申请", "有人申请加入本单位；您的加入申请的结果", "instant"),
-    ("thread", "咨询留言", "对成果、需求的咨询和回复", "instant"),
     ("saved_search", "关注与订阅", "关注的成果、需求有变化；订阅的检索有新结果", "daily"),
 )
 CATEGORY_LABELS = {code: label for code, label, _what, _default in NOTIFY_CATEGORIES}
