@@ -22,7 +22,8 @@ JOB_STATE_LABELS = {JobState.QUEUED: "排队中", JobState.RUNNING: "运行中",
 
 # What each kind of job does, as the admins' jobs page names it.
 JOB_KIND_LABELS = {"mail.send": "发送邮件", "notify.daily_digest": "每日通知汇总", "notify.deadline_reminders": "登记期限提醒",
-                   "jobs.prune": "清理旧任务", "saved_search.check": "订阅检索匹配", "import.file": "数据导入"}
+                   "jobs.prune": "清理旧任务", "saved_search.check": "订阅检索匹配", "import.file": "数据导入",
+                   "export.register": "登记台账导出"}
 
 
 class Job(db.Model):

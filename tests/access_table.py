@@ -136,7 +136,8 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "subscriptions.unfollow_need": {"own": ALL, "other_org": ALL, "other_region": ALL},
     "subscriptions.delete_search": {"own": ALL},
     # the world's jobs are not imports: the import pages answer 404 for them (tests/test_imports.py has the rest)
-    "imports.show": {}, "imports.progress": {},
+    "imports.show": {}, "imports.progress": {}, "imports.export_show": {}, "imports.export_progress": {},
+    "imports.export_download": {},
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)

@@ -96,3 +96,35 @@ def test_who_may_import_and_see_an_import(app, client, auth, tmp_path):
     auth.logout()
     auth.login("inst", factories.PASSWORD)
     assert client.get("/office/imports/").status_code == 403
+
+
+def test_the_register_is_exported_by_a_job_and_downloaded_by_its_official(app, client, auth, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.contract_helpers import draft, officials, parties, register_path
+
+    with app.app_context():
+        seller, buyer = parties()
+        filer = factories.make_user("filer", org=seller)
+        official, colleague, _chengdu = officials()
+        for n in range(3):
+            register_path(draft(seller, buyer, filer, title=f"导出合同{n}"), filer, official)
+        db.session.commit()
+    auth.login("official_a", factories.PASSWORD)
+    answer = client.post("/office/imports/exports?fmt=xlsx&status=registered")
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"])
+    assert "导出完成：3 份合同" in page.text
+    download = client.get(answer.headers["Location"] + "/download")
+    assert download.status_code == 200 and download.headers["Content-Disposition"].endswith(".xlsx")
+    (tmp_path / "r.xlsx").write_bytes(download.data)
+    download.close()
+    book = load_workbook(tmp_path / "r.xlsx", read_only=True)
+    titles = {row[2] for row in book.worksheets[0].iter_rows(min_row=3, values_only=True)}
+    book.close()
+    assert titles == {"导出合同0", "导出合同1", "导出合同2"}
+    assert "登记台账" in client.get("/office/imports/").text  # listed under 我的导出
+    assert client.post("/office/imports/exports?fmt=pdf").status_code == 400
+    auth.logout()
+    auth.login("official_b", factories.PASSWORD)  # a colleague: not theirs
+    assert client.get(answer.headers["Location"] + "/download").status_code == 404

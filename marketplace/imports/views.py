@@ -1,5 +1,7 @@
 """Imports through the site: upload a CSV/XLSX file, follow the job's progress, read its report."""
-from flask import abort, jsonify, redirect, render_template, request, url_for
+import os
+
+from flask import abort, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -7,9 +9,10 @@ from sqlalchemy import select
 from wtforms import RadioField
 
 from marketplace import jobs
-from marketplace.form_fields import options, required
-from marketplace.imports import bp, services
+from marketplace.form_fields import EmptyForm, options, required
+from marketplace.imports import bp, exports, services
 from marketplace.permissions import has, permission_required
+from marketplace.stats.exports import CSV_TYPE, XLSX_TYPE
 from marketplace.web import committing
 from models import Job, db
 
@@ -28,13 +31,18 @@ def _visible_imports():
     return query
 
 
-def _own_import(job_id: int) -> Job:
+def _own_job(job_id: int, kind: str) -> Job:
+    """A job of `kind` that the signed-in user started (any, for an admin); else 404."""
     job = db.session.get(Job, job_id)
-    if job is None or job.kind != "import.file":
+    if job is None or job.kind != kind:
         abort(404)
     if job.created_by_id != current_user.id and not has(current_user, "account.manage"):
         abort(404)
     return job
+
+
+def _own_import(job_id: int) -> Job:
+    return _own_job(job_id, "import.file")
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -56,7 +64,9 @@ def index():
     if form.errors or (request.method == "POST" and not form.kind.data):
         status = 422
     imports = db.session.scalars(_visible_imports().limit(PER_PAGE)).all()
-    return render_template("imports/index.html", form=form, imports=imports, kinds=services.KINDS,
+    my_exports = db.session.scalars(select(Job).where(Job.kind == "export.register", Job.created_by_id == current_user.id)
+                                    .order_by(Job.id.desc()).limit(PER_PAGE)).all()
+    return render_template("imports/index.html", form=form, imports=imports, kinds=services.KINDS, exports=my_exports,
                            result_of=services.result_of, payload_of=services.payload_of), status
 
 
@@ -75,3 +85,43 @@ def progress(job_id: int):
     """{"state", "done", "total", "percent", "note"} for the page's progress bar."""
     job = _own_import(job_id)
     return jsonify(jobs.progress_of(job))
+
+
+@bp.route("/exports", methods=["POST"])
+@permission_required("contract.register")
+def start_export():
+    """The register with the page's filter (the query string), written by a job; then its page."""
+    fmt = request.args.get("fmt", "csv")
+    if fmt not in exports.FORMATS or not EmptyForm().validate_on_submit():
+        abort(400)
+    with committing() as saved:
+        job = exports.start_export(current_user._get_current_object(), request.args, fmt)
+    if not saved.ok:
+        return redirect(url_for("contracts.ledger_page", **request.args))
+    return redirect(url_for("imports.export_show", job_id=job.id))
+
+
+@bp.route("/exports/<int:job_id>")
+@permission_required("contract.register")
+def export_show(job_id: int):
+    job = _own_job(job_id, "export.register")
+    return render_template("imports/export.html", job=job, progress=jobs.progress_of(job),
+                           outcome=services.result_of(job), payload=services.payload_of(job))
+
+
+@bp.route("/exports/<int:job_id>/progress")
+@permission_required("contract.register")
+def export_progress(job_id: int):
+    return jsonify(jobs.progress_of(_own_job(job_id, "export.register")))
+
+
+@bp.route("/exports/<int:job_id>/download")
+@permission_required("contract.register")
+def export_download(job_id: int):
+    job = _own_job(job_id, "export.register")
+    path = exports.file_path(job)
+    if job.state != "done" or path is None or not os.path.exists(path):
+        abort(404)
+    fmt = services.result_of(job)["fmt"]
+    return send_file(path, mimetype=XLSX_TYPE if fmt == "xlsx" else f"{CSV_TYPE}; charset=utf-8", as_attachment=True,
+                     download_name=f"register-{job.created_at:%Y%m%d}-{job.id}.{fmt}")

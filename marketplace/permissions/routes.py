@@ -115,6 +115,10 @@ ROUTES: dict[str, str] = {
     "imports.index": "data.import",
     "imports.show": "data.import",  # the importer's own, or any for an admin
     "imports.progress": "data.import",
+    "imports.start_export": "contract.register",
+    "imports.export_show": "contract.register",  # the exporter's own, or any for an admin
+    "imports.export_progress": "contract.register",
+    "imports.export_download": "contract.register",
     "admin.jobs_page": "jobs.manage",
     "admin.job_page": "jobs.manage",
     "admin.retry_job": "jobs.manage",
