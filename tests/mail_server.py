@@ -9,6 +9,7 @@ import time
 from email.message import EmailMessage
 from email.policy import default as default_policy
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -81,3 +82,25 @@ def link_in(message: EmailMessage, fragment: str) -> str:
             url = word[word.index("http"):]
             return url[url.index("/", len("http://")):]
     raise AssertionError(f"no link with {fragment} in:\n{text}")
+
+
+# Fixtures for test modules that send mail: `from tests.mail_server import inbox, smtp, smtp_app_config`, then
+# override the suite's app_config with smtp_app_config (the app then sends to this module's server).
+
+@pytest.fixture(scope="module")
+def smtp():
+    with MailServer() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_app_config(smtp):
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port}
+
+
+@pytest.fixture
+def inbox(smtp):
+    """The server's messages, emptied and accepting, for one test."""
+    smtp.inbox.refuse = False
+    smtp.inbox.clear()
+    return smtp.inbox

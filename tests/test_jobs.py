@@ -13,7 +13,7 @@ from marketplace.jobs import backends
 from models import Job, JobState, db
 from models.base import utcnow
 from tests import factories
-from tests.mail_server import MailServer
+from tests.mail_server import smtp, smtp_app_config  # noqa: F401  (fixtures)
 
 RAN: list = []
 _lock = threading.Lock()
@@ -47,15 +47,9 @@ def _clear():
     RAN.clear()
 
 
-@pytest.fixture(scope="module")
-def smtp():
-    with MailServer() as server:
-        yield server
-
-
 @pytest.fixture
-def app_config(smtp):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port}
+def app_config(smtp_app_config):
+    return smtp_app_config
 
 
 def test_a_job_of_a_rolled_back_transaction_never_runs(app, ctx):

@@ -10,28 +10,16 @@ from marketplace.notify import notify
 from models import Job, JobState, Message, NotificationPref, SecurityLogEntry, User, db
 from models.base import utcnow
 from tests import factories
-from tests.mail_server import MailServer, link_in, parts
+from tests.mail_server import inbox, link_in, parts, smtp, smtp_app_config  # noqa: F401  (fixtures)
 
 GOOD_PASSWORD = "Correct-horse-battery-7"
 NEW_PASSWORD = "Another-long-passphrase-9"
 
 
-@pytest.fixture(scope="module")
-def smtp():
-    with MailServer() as server:
-        yield server
-
-
 @pytest.fixture
-def app_config(smtp):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port}
+def app_config(smtp_app_config):
+    return smtp_app_config
 
-
-@pytest.fixture
-def inbox(smtp):
-    smtp.inbox.refuse = False
-    smtp.inbox.clear()
-    return smtp.inbox
 
 
 def confirmed_user(username="mailuser", email="mailuser@example.cn", **extra):

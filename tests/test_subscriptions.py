@@ -10,24 +10,13 @@ from marketplace.listings import services as listings
 from models import Follow, Message, Organisation, SavedSearch, TechResult, User, db
 from models.base import utcnow
 from tests import factories
-from tests.mail_server import MailServer, parts
-
-
-@pytest.fixture(scope="module")
-def smtp():
-    with MailServer() as server:
-        yield server
+from tests.mail_server import inbox, parts, smtp, smtp_app_config  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def app_config(smtp):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port}
+def app_config(smtp_app_config):
+    return smtp_app_config
 
-
-@pytest.fixture
-def inbox(smtp):
-    smtp.inbox.clear()
-    return smtp.inbox
 
 
 @pytest.fixture

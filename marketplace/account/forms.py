@@ -1,10 +1,9 @@
 """Forms of the account pages: e-mail address, notification choices, forgotten password."""
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
-from wtforms.validators import EqualTo, Length, Optional, Regexp
+from wtforms.validators import Length, Optional, Regexp
 
-from marketplace.auth.forms import EMAIL_RULE, PASSWORD_HINT, required, strip
-from marketplace.auth.services import MAX_PASSWORD_LENGTH
+from marketplace.auth.forms import EMAIL_RULE, NewPasswordForm, required, strip
 from marketplace.form_fields import options
 from models.notification import EMAIL_MODES, NOTIFY_CATEGORIES
 
@@ -26,12 +25,7 @@ class ForgotPasswordForm(FlaskForm):
     email = email_field("注册时填写并已确认的邮箱", needed=True)
 
 
-class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField("新密码", validators=[
-        required("请填写新密码。"), Length(max=MAX_PASSWORD_LENGTH, message=f"密码不能超过 {MAX_PASSWORD_LENGTH} 位。")],
-        description=PASSWORD_HINT)
-    confirm = PasswordField("确认新密码", validators=[
-        required("请再次输入新密码。"), EqualTo("new_password", message="两次输入的密码不一致。")])
+ResetPasswordForm = NewPasswordForm
 
 
 class NotificationForm(FlaskForm):

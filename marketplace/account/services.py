@@ -11,8 +11,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from marketplace.auth.services import AccountError, hash_password, password_problem, verify_password
-from marketplace.auth.sessions import end_all_sessions
+from marketplace.auth.services import AccountError, set_password, verify_password
 from marketplace.errors import DomainError
 from marketplace.mail import external_url, queue_mail
 from marketplace.security_log import (
@@ -143,15 +142,8 @@ def user_of_reset_link(token: str) -> User:
 
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a valid link; the link, every session and every API token stop working."""
-    from marketplace.api.tokens import revoke_all
-
     user = user_of_reset_link(token)
-    problem = password_problem(new_password, user.username)
-    if problem:
-        raise AccountError(problem, "new_password")
-    user.password_hash = hash_password(new_password)
-    end_all_sessions(user)
-    revoke_all(user)
+    set_password(user, new_password)
     record(PASSWORD_RESET, None, user)
     password_changed_notice(user)
     return user

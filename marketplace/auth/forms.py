@@ -138,15 +138,20 @@ class LoginForm(FlaskForm):
     remember = BooleanField("在此设备上保持登录（14 天）")
 
 
-class ChangePasswordForm(FlaskForm):
-    """Old password, new password twice."""
+class NewPasswordForm(FlaskForm):
+    """A new password, twice (a forgotten password's reset; the change form adds the old one)."""
 
-    old_password = PasswordField("原密码", validators=[required("请填写原密码。")])
     new_password = PasswordField("新密码", validators=[
         required("请填写新密码。"), Length(max=MAX_PASSWORD_LENGTH, message=f"密码不能超过 {MAX_PASSWORD_LENGTH} 位。")],
         description=PASSWORD_HINT)
     confirm = PasswordField("确认新密码", validators=[
         required("请再次输入新密码。"), EqualTo("new_password", message="两次输入的密码不一致。")])
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """Old password, new password twice."""
+
+    old_password = PasswordField("原密码", validators=[required("请填写原密码。")])
 
 
 

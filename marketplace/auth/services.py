@@ -111,10 +111,8 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
     return user
 
 
-def change_password(user: User, old_password: str, new_password: str) -> None:
-    """Set a new password; every session and every API token of the user ends."""
-    if not verify_password(user, old_password):
-        raise AccountError("原密码不正确。", "old_password")
+def set_password(user: User, new_password: str) -> None:
+    """A new password (checked); every session and every API token of the user ends."""
     problem = password_problem(new_password, user.username)
     if problem:
         raise AccountError(problem, "new_password")
@@ -122,6 +120,13 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
     # Sessions elsewhere, copied cookies and tokens made with the old password stop working.
     end_all_sessions(user)
     revoke_all(user)
+
+
+def change_password(user: User, old_password: str, new_password: str) -> None:
+    """Set a new password after checking the old one; every session and every API token of the user ends."""
+    if not verify_password(user, old_password):
+        raise AccountError("原密码不正确。", "old_password")
+    set_password(user, new_password)
     record(PASSWORD_CHANGED, user, user)
 
 
