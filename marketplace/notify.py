@@ -4,6 +4,7 @@
 e-mail for a person who chose "instant" is queued as a job in the same transaction. "daily" notices are
 gathered by the daily digest job (`notify.daily_digest`, started by the scheduler at 8:00).
 """
+import os
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -132,9 +133,15 @@ def prune_jobs(job, payload: dict) -> None:
 
     from models import Job, JobState
 
+    from marketplace.imports.exports import file_path
+
     cutoff = utcnow() - timedelta(days=90)
-    db.session.execute(delete(Job).where(Job.state.in_([JobState.DONE, JobState.FAILED]), Job.finished_at < cutoff,
-                                         Job.id != job.id))
+    old = (Job.state.in_([JobState.DONE, JobState.FAILED]), Job.finished_at < cutoff, Job.id != job.id)
+    for export in db.session.scalars(select(Job).where(Job.kind == "export.register", *old)):
+        path = file_path(export)  # the file goes with its job
+        if path and os.path.exists(path):
+            os.remove(path)
+    db.session.execute(delete(Job).where(*old))
     db.session.commit()
 
 

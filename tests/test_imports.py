@@ -1,6 +1,7 @@
 """Imports through the site: an official uploads a file, a job runs the command line's importer with
 progress, the report lists every problem by line, and each import is on record."""
 import io
+import os
 
 from sqlalchemy import func, select
 
@@ -128,3 +129,28 @@ def test_the_register_is_exported_by_a_job_and_downloaded_by_its_official(app, c
     auth.logout()
     auth.login("official_b", factories.PASSWORD)  # a colleague: not theirs
     assert client.get(answer.headers["Location"] + "/download").status_code == 404
+
+
+def test_pruning_old_jobs_removes_their_export_files(app, client, auth):
+    from datetime import timedelta
+
+    from marketplace import jobs
+    from marketplace.imports.exports import file_path
+    from models.base import utcnow
+
+    official_and_admin(app)
+    auth.login("importer", factories.PASSWORD)
+    location = client.post("/office/imports/exports?fmt=csv").headers["Location"]
+    with app.app_context():
+        job = db.session.scalar(select(Job).where(Job.kind == "export.register"))
+        path = file_path(job)
+        with open(path, "rb") as written:
+            assert written.read(3) == b"\xef\xbb\xbf"  # the CSV's byte-order mark
+        job.finished_at = utcnow() - timedelta(days=91)
+        db.session.commit()
+        prune = jobs.enqueue("jobs.prune", {"day": "2026-12-02"})
+        db.session.commit()
+        assert db.session.get(Job, prune.id).state == "done"
+        assert db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == "export.register")) == 0
+    assert not os.path.exists(path)
+    assert client.get(location).status_code == 404

@@ -17,7 +17,6 @@ from models import Job, User, db
 
 FORMATS = ("csv", "xlsx")
 EXCEL_MAX_ROWS = 1_048_574  # Excel's sheet limit, less the heading and the column names
-KEEP_DAYS = 7  # files are removed with their job (jobs.prune) or after this many days by the admin
 
 
 def export_folder() -> str:
