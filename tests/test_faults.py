@@ -240,7 +240,7 @@ def test_killed_workers_leave_nothing_half_written(app, runner, tmp_path):
         for thread in threads:
             thread.join(timeout=30)
         assert not any(t.is_alive() for t in threads), "client threads did not finish"
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + STARTUP_SECONDS  # a worker's boot, as slow as the first under load
         while len(worker_pids(proc.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)  # the master replaces the last killed worker
     finally:
