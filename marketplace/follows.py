@@ -15,9 +15,9 @@ from marketplace.errors import DomainError
 from marketplace.jobs import enqueue, handler
 from marketplace.listings.browse_params import parse_params
 from models import Follow, ListingStatus, SavedSearch, TechNeed, TechResult, User, db
+from models.listing import KIND_LABELS
 
 MODELS = {"result": TechResult, "need": TechNeed}
-WORDS = {"result": "成果", "need": "需求"}
 MAX_SAVED_SEARCHES = 20
 MAX_FOLLOWS = 500
 FREQUENCIES = {"instant": "有新结果立即通知", "daily": "每日汇总一次"}
@@ -71,6 +71,7 @@ def my_follows(user: User) -> list[tuple[Follow, object]]:
 def tell_followers(step) -> None:
     """A followed listing was revised, withdrawn or taken down: its followers hear of it."""
     from marketplace import notify
+    from marketplace.notify_events import listing_link
 
     listing, name = step.obj, step.action.name
     what = {"revise": "已修改，正在重新审核", "withdraw": "已下架", "take_down": "已被强制下架",
@@ -79,8 +80,8 @@ def tell_followers(step) -> None:
         return
     people = followers(listing)  # only a published listing can be followed: a first approval has none
     if people:
-        notify.notify(people, "saved_search", f"您关注的{WORDS[listing.kind]}“{listing.title}”{what}",
-                      link=f"/{listing.kind}s/{listing.id}", sender=step.actor)
+        notify.notify(people, "saved_search", f"您关注的{KIND_LABELS[listing.kind]}“{listing.title}”{what}",
+                      link=listing_link(listing), sender=step.actor)
 
 
 # Saved searches
@@ -119,7 +120,7 @@ def save_search(user: User, kind: str, args, name: str, frequency: str) -> Saved
 def describe(kind: str, query: str) -> str:
     args = dict(parse_qsl(query))
     words = [args.get("q", "")] + [value for key, value in args.items() if key != "q"]
-    return (f"{WORDS[kind]}：" + " · ".join(w for w in words if w))[:60]
+    return (f"{KIND_LABELS[kind]}：" + " · ".join(w for w in words if w))[:60]
 
 
 def delete_search(user: User, search_id: int) -> bool:
@@ -161,6 +162,7 @@ def listing_published(listing) -> None:
 def check_saved_searches(job, payload: dict) -> None:
     """Each saved search of the kind hears of the listings published since it last looked that it matches."""
     from marketplace import notify
+    from marketplace.notify_events import listing_link
 
     kind, upto = payload["kind"], int(payload["upto"])
     model = MODELS[kind]
@@ -178,7 +180,7 @@ def check_saved_searches(job, payload: dict) -> None:
         search.seen_upto_id = max([upto, *fresh]) if fresh else upto
         user = db.session.get(User, search.user_id)
         for listing in found[:10]:
-            notify.notify([user], "saved_search", f"订阅“{search.name}”有新的{WORDS[kind]}：{listing.title}",
-                          link=f"/{kind}s/{listing.id}",
+            notify.notify([user], "saved_search", f"订阅“{search.name}”有新的{KIND_LABELS[kind]}：{listing.title}",
+                          link=listing_link(listing),
                           email="instant" if search.frequency == "instant" else "daily")
     db.session.commit()

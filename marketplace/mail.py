@@ -93,7 +93,7 @@ def render(template: str, to: str, user: User | None, category: str | None, cont
 
 def deliver(message: MailMessage, job_id: int) -> None:
     """Over SMTP when a server is configured, else into the instance folder's outbox."""
-    if current_app.config.get("MAIL_SERVER") and current_app.config.get("MAIL_SERVER") != "outbox":
+    if current_app.config.get("MAIL_SERVER"):
         mail.send(message)
         return
     folder = os.path.join(current_app.instance_path, "outbox")

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from marketplace.jobs import enqueue, handler
+from marketplace.jobs import handler
+from marketplace.jobs.schedule import site_time
 from marketplace.mail import queue_mail, site_url
 from marketplace.matching import inbox
 from models import Message, NotificationPref, User, db
@@ -116,7 +117,7 @@ def daily_digest(job, payload: dict) -> None:
         if not notices:
             continue
         items = [{"subject": m.subject, "category": CATEGORY_LABELS[m.category], "link": absolute(m.link),
-                  "at": f"{m.created_at + timedelta(hours=8):%m-%d %H:%M}"} for m in notices]
+                  "at": f"{site_time(m.created_at):%m-%d %H:%M}"} for m in notices]
         # The digest's category decides its unsubscribe link: the first daily category of its notices.
         queue_mail("digest", user=user, category=notices[0].category, key=f"digest:{day}:{user.id}",
                    context={"day": day.isoformat(), "items": items})
@@ -147,8 +148,7 @@ def prune_jobs(job, payload: dict) -> None:
 
 def enqueue_test_mail(user: User):
     """An admin's check that mail goes out (the jobs page)."""
-    return enqueue("mail.send", {"template": "test", "to": user.email, "user_id": user.id, "category": None,
-                                 "context": {}})
+    return queue_mail("test", user=user)
 
 
 # Filings whose review deadline (办结期限) is this many days away or nearer are in the officials' reminder.

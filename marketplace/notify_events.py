@@ -6,8 +6,7 @@ that makes the change), inside the same transaction.
 from marketplace import notify
 from marketplace.mail import queue_mail
 from marketplace.matching import inbox
-
-LISTING_WORDS = {"result": "成果", "need": "需求"}
+from models.listing import KIND_LABELS
 
 
 def listing_link(listing) -> str:
@@ -17,7 +16,7 @@ def listing_link(listing) -> str:
 def listing_step(step) -> None:
     """Approved, returned (with the reason) or taken down: the owner organisation's members hear of it."""
     listing, name = step.obj, step.action.name
-    word = LISTING_WORDS[listing.kind]
+    word = KIND_LABELS[listing.kind]
     subjects = {"approve": f"您的{word}“{listing.title}”已通过审核并公开发布",
                 "return": f"您的{word}“{listing.title}”被退回修改",
                 "take_down": f"您的{word}“{listing.title}”已被强制下架"}

@@ -1,4 +1,5 @@
 """Background jobs: the database row is the record of each job, the queue only carries its id."""
+import json
 from datetime import datetime
 from enum import StrEnum
 
@@ -61,6 +62,14 @@ class Job(db.Model):
     result: Mapped[str] = mapped_column(Text, default="")  # JSON the job leaves for its page (counts, a file)
 
     created_by = relationship("User", foreign_keys=[created_by_id])
+
+    @property
+    def payload_data(self) -> dict:
+        return json.loads(self.payload or "{}")
+
+    @property
+    def result_data(self) -> dict:
+        return json.loads(self.result or "{}")
 
     @property
     def kind_label(self) -> str:

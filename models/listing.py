@@ -22,6 +22,9 @@ class ListingStatus:
     EXPIRED = "expired"
 
 
+# What a result and a need are called in messages.
+KIND_LABELS = {"result": "成果", "need": "需求"}
+
 STATUS_LABELS = {
     ListingStatus.DRAFT: "草稿",
     ListingStatus.PENDING: "待审核",

@@ -5,7 +5,6 @@ fingerprint of the password it replaces, so it works once: after the reset the f
 Functions flush, never commit.
 """
 import hashlib
-from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 
 from marketplace.auth.services import AccountError, set_password, verify_password
 from marketplace.errors import DomainError
+from marketplace.jobs.schedule import site_time
 from marketplace.mail import external_url, queue_mail
 from marketplace.security_log import (
     EMAIL_CHANGED, EMAIL_CONFIRMED, PASSWORD_RESET, PASSWORD_RESET_REQUESTED, record,
@@ -94,7 +94,7 @@ def change_email(user: User, password: str, new_email: str | None) -> None:
     if old_email and old_confirmed:
         queue_mail("email_changed", address=old_email, user=user,
                    context={"username": user.username, "new": mask(new_email) if new_email else "（已删除邮箱）",
-                            "at": f"{utcnow() + timedelta(hours=8):%Y-%m-%d %H:%M}"})
+                            "at": f"{site_time(utcnow()):%Y-%m-%d %H:%M}"})
     db.session.flush()
     send_confirmation(user)
 
@@ -154,5 +154,5 @@ def password_changed_notice(user: User):
     if not user.email or user.email_verified_at is None:
         return None
     return queue_mail("password_changed", user=user, context={
-        "username": user.username, "at": f"{utcnow() + timedelta(hours=8):%Y-%m-%d %H:%M}",
+        "username": user.username, "at": f"{site_time(utcnow()):%Y-%m-%d %H:%M}",
         "reset_url": external_url("account.forgot_password")})

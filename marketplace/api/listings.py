@@ -27,11 +27,11 @@ from marketplace.permissions import (
 )
 from marketplace.patterns import WAN
 from models import db
+from models.listing import KIND_LABELS
 from models.vocab import COOPERATION_MODES, MATURITY_LEVELS, TECH_FIELDS, TRANSFER_MODES
 
 FORMS = {"result": ResultForm, "need": NeedForm}
 KIND_PATHS = {"result": "results", "need": "needs"}
-KIND_LABELS = {"result": "成果", "need": "需求"}
 NO_CSRF = {"csrf": False}  # bearer tokens, not cookies: there is no cross-site request to forge
 
 COMMON_KEYS = {

@@ -13,6 +13,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from marketplace.jobs import JobFailed, enqueue, handler, set_progress
+from marketplace.jobs.progress import finish as finish_progress
 from models import Job, User, db
 
 FORMATS = ("csv", "xlsx")
@@ -26,7 +27,7 @@ def export_folder() -> str:
 
 
 def file_path(job: Job) -> str | None:
-    name = json.loads(job.result or "{}").get("file")
+    name = job.result_data.get("file")
     return os.path.join(export_folder(), os.path.basename(name)) if name else None
 
 
@@ -83,5 +84,5 @@ def export_register(job, payload: dict) -> None:
     job = db.session.get(Job, job.id)
     job.result = json.dumps({"file": name, "rows": total, "bytes": os.path.getsize(path), "fmt": fmt},
                             ensure_ascii=False)
-    job.progress_total, job.progress_done, job.progress_note = total, total, "导出完成"
+    finish_progress(job, total, total, "导出完成")
     db.session.commit()

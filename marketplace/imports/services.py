@@ -15,7 +15,7 @@ from flask import current_app
 
 from marketplace.errors import DomainError
 from marketplace.jobs import JobFailed, enqueue, handler, set_progress
-from marketplace.jobs.progress import forget as forget_progress
+from marketplace.jobs.progress import finish as finish_progress
 from models import Job, User, db
 
 KINDS = {"result": "科技成果", "need": "技术需求", "contract": "已登记技术合同"}
@@ -75,10 +75,6 @@ def data_rows(path: str) -> int:
         return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1)
 
 
-def result_of(job: Job) -> dict:
-    return json.loads(job.result) if job.result else {}
-
-
 @handler("import.file")
 def import_file(job, payload: dict) -> None:
     """Run the importer; a refused file is a finished job whose result lists the problems (not retried)."""
@@ -120,13 +116,9 @@ def import_file(job, payload: dict) -> None:
             pass
     job = db.session.get(Job, job.id)
     job.result = json.dumps(outcome, ensure_ascii=False)
-    # The row gets the last figures (on SQLite they were in the progress file meanwhile).
-    job.progress_total = outcome["rows"]
-    job.progress_done = outcome["rows"] if outcome.get("ok") else job.progress_done
-    job.progress_note = "导入完成" if outcome.get("ok") else "导入失败：文件有错误，未导入任何记录"
+    if outcome["ok"]:
+        finish_progress(job, outcome["rows"], outcome["rows"], "导入完成")
+    else:
+        finish_progress(job, outcome["rows"], job.progress_done, "导入失败：文件有错误，未导入任何记录")
     db.session.commit()
-    forget_progress(job.id)
 
-
-def payload_of(job: Job) -> dict:
-    return json.loads(job.payload or "{}")

@@ -66,8 +66,8 @@ def index():
     imports = db.session.scalars(_visible_imports().limit(PER_PAGE)).all()
     my_exports = db.session.scalars(select(Job).where(Job.kind == "export.register", Job.created_by_id == current_user.id)
                                     .order_by(Job.id.desc()).limit(PER_PAGE)).all()
-    return render_template("imports/index.html", form=form, imports=imports, kinds=services.KINDS, exports=my_exports,
-                           result_of=services.result_of, payload_of=services.payload_of), status
+    return render_template("imports/index.html", form=form, imports=imports, kinds=services.KINDS,
+                           exports=my_exports), status
 
 
 @bp.route("/<int:job_id>")
@@ -76,7 +76,7 @@ def show(job_id: int):
     """One import: its progress while it runs, then its report (counts, or every problem by line)."""
     job = _own_import(job_id)
     return render_template("imports/show.html", job=job, progress=jobs.progress_of(job),
-                           outcome=services.result_of(job), payload=services.payload_of(job), kinds=services.KINDS)
+                           outcome=job.result_data, payload=job.payload_data, kinds=services.KINDS)
 
 
 @bp.route("/<int:job_id>/progress")
@@ -106,7 +106,7 @@ def start_export():
 def export_show(job_id: int):
     job = _own_job(job_id, "export.register")
     return render_template("imports/export.html", job=job, progress=jobs.progress_of(job),
-                           outcome=services.result_of(job), payload=services.payload_of(job))
+                           outcome=job.result_data, payload=job.payload_data)
 
 
 @bp.route("/exports/<int:job_id>/progress")
@@ -122,6 +122,6 @@ def export_download(job_id: int):
     path = exports.file_path(job)
     if job.state != "done" or path is None or not os.path.exists(path):
         abort(404)
-    fmt = services.result_of(job)["fmt"]
+    fmt = job.result_data["fmt"]
     return send_file(path, mimetype=XLSX_TYPE if fmt == "xlsx" else f"{CSV_TYPE}; charset=utf-8", as_attachment=True,
                      download_name=f"register-{job.created_at:%Y%m%d}-{job.id}.{fmt}")

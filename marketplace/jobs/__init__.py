@@ -69,12 +69,18 @@ def enqueue(kind: str, payload: dict | None = None, *, key: str | None = None, a
 
     With a `key`, a job of that key that already exists is returned instead of a second one.
     """
+    return add_job(kind, payload, key=key, actor=actor, max_attempts=max_attempts, run_after=run_after)[0]
+
+
+def add_job(kind: str, payload: dict | None = None, *, key: str | None = None, actor=None,
+            max_attempts: int = 5, run_after: datetime | None = None) -> tuple[Job, bool]:
+    """`enqueue`, also telling whether the job is new (False: the job of that key already existed)."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind}")
     if key is not None:
         existing = db.session.scalar(select(Job).where(Job.key == key))
         if existing is not None:
-            return existing
+            return existing, False
     job = Job(kind=kind, payload=json.dumps(payload or {}, ensure_ascii=False, sort_keys=True), key=key,
               max_attempts=max_attempts, run_after=run_after or utcnow(),
               created_by_id=getattr(actor, "id", None))
@@ -86,9 +92,9 @@ def enqueue(kind: str, payload: dict | None = None, *, key: str | None = None, a
             with db.session.begin_nested():  # another transaction may add the same key meanwhile
                 db.session.add(job)
         except IntegrityError:
-            return db.session.scalar(select(Job).where(Job.key == key))
+            return db.session.scalar(select(Job).where(Job.key == key)), False
     db.session.info.setdefault(_PENDING, []).append(job.id)
-    return job
+    return job, True
 
 
 def _after_commit(session):
@@ -139,7 +145,7 @@ def run_job(job_id: int, now: datetime | None = None) -> bool:
     try:
         if func is None:
             raise JobFailed(f"未知的任务类型 {job.kind}")
-        func(job, json.loads(job.payload or "{}"))
+        func(job, job.payload_data)
         job.state, job.finished_at, job.last_error = JobState.DONE, utcnow(), ""
         db.session.commit()
     except Exception as exc:  # any failure of any job is recorded, never lost

@@ -63,8 +63,11 @@ def read(job: Job) -> dict:
             "note": figures["note"]}
 
 
-def forget(job_id: int) -> None:
-    try:
-        os.remove(_path(job_id))
-    except OSError:
-        pass
+def finish(job: Job, total: int, done: int, note: str) -> None:
+    """The last figures, on the row in the job's own transaction; the SQLite progress file goes."""
+    job.progress_total, job.progress_done, job.progress_note = total, done, note[:MAX_NOTE]
+    if _on_sqlite():
+        try:
+            os.remove(_path(job.id))
+        except OSError:
+            pass

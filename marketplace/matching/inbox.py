@@ -28,18 +28,6 @@ def organisation_members(organisation_id: int) -> list[User]:
         User.is_active_account.is_(True)).order_by(User.id)))
 
 
-def notify_organisation(organisation_id: int, sender: User | None, subject: str, body: str = "",
-                        match=None, skip: User | None = None) -> int:
-    """Message every active publishing member of an organisation; returns how many were sent."""
-    sent = 0
-    for member in organisation_members(organisation_id):
-        if skip is not None and member.id == skip.id:
-            continue
-        send(member, sender, subject, body, match)
-        sent += 1
-    return sent
-
-
 def unread_count(user) -> int:
     """Unread messages of a logged-in user."""
     return db.session.scalar(select(func.count(Message.id)).where(

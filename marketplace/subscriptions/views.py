@@ -1,19 +1,23 @@
 """Follow and unfollow a listing, save and delete a search, and the page that lists them."""
+from urllib.parse import parse_qsl
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import AnyOf, Length
 
 from marketplace import follows
 from marketplace.auth.safe_redirect import safe_next
 from marketplace.form_fields import EmptyForm, clean_line, options, required
+from marketplace.listings.browse import ENDPOINTS
 from marketplace.listings.views import load_visible
 from marketplace.permissions import LOGGED_IN, permission_required
 from marketplace.subscriptions import bp
 from marketplace.web import committing, flash_errors
-
-BROWSE = {"result": "listings.browse_results", "need": "listings.browse_needs"}
+from models import SavedSearch, db
 
 
 class SaveSearchForm(FlaskForm):
@@ -30,14 +34,10 @@ class SaveSearchForm(FlaskForm):
 @permission_required(LOGGED_IN)
 def index():
     """What I follow and the searches I saved."""
-    from sqlalchemy import select
-
-    from models import SavedSearch, db
-
     searches = db.session.scalars(select(SavedSearch).where(SavedSearch.user_id == current_user.id)
                                   .order_by(SavedSearch.id.desc())).all()
     return render_template("subscriptions/index.html", follows=follows.my_follows(current_user), searches=searches,
-                           frequencies=follows.FREQUENCIES, browse=BROWSE, form=EmptyForm())
+                           frequencies=follows.FREQUENCIES, browse=ENDPOINTS, form=EmptyForm())
 
 
 def follow_listing(kind: str, listing_id: int):
@@ -72,15 +72,11 @@ for _kind, _path in (("result", "results"), ("need", "needs")):
 @permission_required(LOGGED_IN)
 def save_search():
     form = SaveSearchForm()
-    kind = form.kind.data if form.kind.data in BROWSE else "result"
-    back = url_for(BROWSE[kind]) + ("?" + form.query.data if form.query.data else "")
+    kind = form.kind.data if form.kind.data in ENDPOINTS else "result"
+    back = url_for(ENDPOINTS[kind]) + ("?" + form.query.data if form.query.data else "")
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(back)
-    from urllib.parse import parse_qsl
-
-    from werkzeug.datastructures import MultiDict
-
     with committing("已订阅：有新的符合条件的条目时会通知您（可在“关注与订阅”中管理）。") as saved:
         follows.save_search(current_user._get_current_object(), kind, MultiDict(parse_qsl(form.query.data)),
                             form.name.data, form.frequency.data)
