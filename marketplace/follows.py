@@ -132,19 +132,24 @@ def delete_search(user: User, search_id: int) -> bool:
     return True
 
 
-def matches(search: SavedSearch, candidate_ids: list[int]) -> list:
-    """The candidates the browse page would list for this search, newest first."""
+def matches(search: SavedSearch, candidate_ids: list[int], ranked: dict | None = None) -> list:
+    """The candidates the browse page would list for this search, newest first.
+
+    `ranked` keeps the index's answer per query words, for searches that share them (one check job).
+    """
     if not candidate_ids:
         return []
     params = parse_params(search.kind, MultiDict(parse_qsl(search.query_string)))
     ids = candidate_ids
     if params.q:
-        try:
-            ranked, _units, _notice = search_index.ranked_ids(search.kind, params.q)
-        except search_index.SearchError:
-            return []
+        ranked = {} if ranked is None else ranked
+        if params.q not in ranked:
+            try:
+                ranked[params.q] = search_index.ranked_ids(search.kind, params.q)[0]
+            except search_index.SearchError:
+                ranked[params.q] = []
         wanted = set(candidate_ids)
-        ids = [i for i in ranked if i in wanted]
+        ids = [i for i in ranked[params.q] if i in wanted]
     if not ids:
         return []
     _total, _page, items = search_index.listing_page(params, ids, "newest", 1, 50, clamp=True)
@@ -174,9 +179,10 @@ def check_saved_searches(job, payload: dict) -> None:
     floor = min(s.seen_upto_id for s in searches)
     candidates = list(db.session.scalars(select(model.id).where(
         model.status == ListingStatus.PUBLISHED, model.id > floor, model.id <= upto)))
+    ranked: dict = {}  # searches of this kind with the same words ask the index once
     for search in searches:
         fresh = [i for i in candidates if i > search.seen_upto_id]
-        found = matches(search, fresh)
+        found = matches(search, fresh, ranked)
         search.seen_upto_id = max([upto, *fresh]) if fresh else upto
         user = db.session.get(User, search.user_id)
         for listing in found[:10]:

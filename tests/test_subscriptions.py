@@ -133,3 +133,17 @@ def test_saved_searches_are_checked_and_owned(app, client, auth, people):
     assert client.post(f"/my/searches/{search_id}/delete").status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SavedSearch)) == 1
+
+
+def test_searches_that_share_their_words_each_hear_of_a_match(app, client, auth, people):
+    with app.app_context():
+        other = factories.make_user("reader2", role="enterprise")
+        db.session.commit()
+        other_id = other.id
+    for username, query in (("reader", "q=燃料电池"), ("reader2", "q=燃料电池&field=新材料及其应用")):
+        auth.login(username, factories.PASSWORD)
+        client.post("/my/searches", data={"kind": "result", "query": query, "frequency": "daily"})
+        auth.logout()
+    with app.app_context():
+        publish(people, "燃料电池膜电极")
+        assert len(notices_of(people["reader"])) == 1 and len(notices_of(other_id)) == 1
