@@ -83,7 +83,10 @@ class FreshDatabase:
             base = make_url(postgres_url)
             self.name = f"{base.database}_fuzz"
             self.admin_url = base
-            self.url = base.set(database=self.name, query={}).render_as_string(hide_password=False)
+            # Like every test database (tests/conftest.py): commits do not wait for the disk. A fresh clone has
+            # just written its whole virtualenv, and a commit waiting on that flush stalled answers for 15 s.
+            self.url = base.set(database=self.name, query={"options": "-csynchronous_commit=off"}).render_as_string(
+                hide_password=False)
         else:
             self.url = f"sqlite:///{folder / 'market.db'}"
 
