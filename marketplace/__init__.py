@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.matching import inbox_bp
     from marketplace.stats import bp as stats_bp
     from marketplace.subscriptions import bp as subscriptions_bp
+    from marketplace.threads import bp as threads_bp
     from marketplace.verification import bp as verification_bp
 
     app.register_blueprint(main_bp)
@@ -168,5 +169,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(matching_bp, url_prefix="/matching")
     app.register_blueprint(inbox_bp, url_prefix="/inbox")
     app.register_blueprint(subscriptions_bp, url_prefix="/my")
+    app.register_blueprint(threads_bp, url_prefix="/threads")
     app.register_blueprint(imports_bp, url_prefix="/office/imports")
     app.register_blueprint(verification_bp)

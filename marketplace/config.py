@@ -55,6 +55,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True  # only limited routes get them: the verification answers
     # Redis down: count in this process instead of failing the verification page.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Threads (咨询留言): how many new threads, posts and reports one person may write per so many seconds,
+    # counted in the database (every worker sees the same count).
+    THREAD_START_LIMIT = (10, 3600)
+    THREAD_POST_LIMIT = (30, 600)
+    THREAD_REPORT_LIMIT = (20, 3600)
     # argon2id cost of new password hashes (RFC 9106 low-memory profile: 64 MiB, 3 passes).
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024

@@ -29,6 +29,11 @@ EMAIL_CHANGED = "email.changed"
 PASSWORD_RESET_REQUESTED = "password.reset_requested"
 PASSWORD_RESET = "password.reset"
 JOB_RETRIED = "job.retried"
+SENDER_BLOCKED = "thread.blocked"
+SENDER_UNBLOCKED = "thread.unblocked"
+POST_REPORTED = "thread.reported"
+POST_HIDDEN = "thread.post_hidden"
+REPORT_DISMISSED = "thread.report_dismissed"
 
 KIND_LABELS = {
     LOGIN_SUCCEEDED: "登录成功", LOGIN_FAILED: "登录失败", LOGIN_THROTTLED: "登录被限制",
@@ -39,6 +44,8 @@ KIND_LABELS = {
     CONTRACT_PARTIES_SET: "合同当事人登记", CONTRACT_PARTIES_CHANGED: "合同当事人变更",
     EMAIL_CONFIRMED: "确认邮箱", EMAIL_CHANGED: "修改邮箱", PASSWORD_RESET_REQUESTED: "申请重置密码",
     PASSWORD_RESET: "通过邮件重置密码", JOB_RETRIED: "重试后台任务",
+    SENDER_BLOCKED: "屏蔽留言人", SENDER_UNBLOCKED: "解除屏蔽", POST_REPORTED: "举报留言",
+    POST_HIDDEN: "隐藏被举报的留言", REPORT_DISMISSED: "驳回举报",
 }
 # Contract columns whose change alters who the parties or the broker are.
 PARTY_COLUMN_PREFIXES = ("seller_", "buyer_", "broker_")

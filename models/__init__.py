@@ -29,6 +29,7 @@ from models.thesaurus import SynonymGroup  # noqa: E402
 from models.job import JOB_STATE_LABELS, Job, JobState  # noqa: E402
 from models.notification import NotificationPref  # noqa: E402
 from models.follow import Follow, SavedSearch  # noqa: E402
+from models.thread import Thread, ThreadAttachment, ThreadBlock, ThreadPost, ThreadReport  # noqa: E402
 
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken", "UserSession",
@@ -39,4 +40,5 @@ __all__ = [
     "BrokerProfile", "Match", "MatchStatus", "MatchStep", "Message", "CacheVersion",
     "ContractAmendment", "AmendmentStatus", "AMENDMENT_STATUS_LABELS", "CalendarDay", "YearClose", "SynonymGroup",
     "Job", "JobState", "JOB_STATE_LABELS", "NotificationPref", "Follow", "SavedSearch",
+    "Thread", "ThreadPost", "ThreadAttachment", "ThreadBlock", "ThreadReport",
 ]

@@ -21,9 +21,11 @@ from marketplace.matching import inbox
 from marketplace.matching import services as matching
 from marketplace.permissions import LOGGED_IN, PERMISSIONS, PUBLIC, ROUTES
 from marketplace.stats import events
+from marketplace.threads import services as threads
 from models import (
     ApiToken, BountyApplication, BrokerProfile, Contract, ContractAmendment, ContractAttachment, Job, ListingStatus, Match,
-    MatchEvent, Message, SavedSearch, TechNeed, TechResult, User, db,
+    MatchEvent, Message, SavedSearch, TechNeed, TechResult, Thread, ThreadAttachment, ThreadBlock, ThreadPost,
+    ThreadReport, User, db,
 )
 from models.user import ROLES
 from tests.contract_helpers import amendment_data, draft
@@ -43,20 +45,22 @@ ARG_KINDS = {
     "contract_id": "contract", "attachment_id": "attachment", "match_id": "match", "message_id": "message",
     "event_id": "event", "profile_id": "profile", "token_id": "token", "user_id": "user",
     "application_id": "application", "result_id": "result", "need_id": "need", "amendment_id": "amendment",
-    "job_id": "job", "search_id": "saved_search",
+    "job_id": "job", "search_id": "saved_search", "thread_id": "thread", "post_id": "post", "file_id": "thread_file",
+    "block_id": "block", "report_id": "report",
 }
 MODELS = {
     "result": TechResult, "need": TechNeed, "contract": Contract, "attachment": ContractAttachment, "match": Match,
     "message": Message, "event": MatchEvent, "profile": BrokerProfile, "token": ApiToken, "user": User,
     "application": BountyApplication, "amendment": ContractAmendment, "job": Job,
-    "saved_search": SavedSearch,
+    "saved_search": SavedSearch, "thread": Thread, "post": ThreadPost, "thread_file": ThreadAttachment,
+    "block": ThreadBlock, "report": ThreadReport,
 }
 FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
               "filename": "css/site.css", "token": "not-a-signed-token"}
 # URL arguments read from the world: a public page about an object found by something other than its id
 WORLD_ARGS = {"registration_no": "registration_no"}
 # the first id of a two-id route (a child must belong to it)
-PARENTS = {"contract", "need"}
+PARENTS = {"contract", "need", "thread"}
 # kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
 PERSONAL = {"message", "token", "user", "saved_search"}
 
@@ -138,6 +142,21 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     # the world's jobs are not imports: the import pages answer 404 for them (tests/test_imports.py has the rest)
     "imports.show": {}, "imports.progress": {}, "imports.export_show": {}, "imports.export_progress": {},
     "imports.export_download": {},
+    # threads: the enterprise asked about the institute's published result, the region's broker brokers the pair,
+    # the institute reported the enterprise's first post (so admins may read the thread) and blocked a stranger
+    "threads.ask_result": {"own": {"enterprise"}, "other_org": {"institute", "enterprise"},
+                           "other_region": {"institute", "enterprise"}},
+    "threads.ask_need": {"own": {"institute"}, "other_org": {"institute", "enterprise"},
+                         "other_region": {"institute", "enterprise"}},
+    "threads.show": {"own": {"institute", "enterprise", "broker", "admin"}, "other_org": {"admin"},
+                     "other_region": {"admin"}},
+    "threads.download": {"own": {"institute", "enterprise", "broker", "admin"}, "other_org": {"admin"},
+                         "other_region": {"admin"}},
+    "threads.reply": {"own": {"institute", "enterprise", "broker"}},
+    "threads.report": {"own": {"institute", "enterprise", "broker"}},
+    "threads.block": {"own": {"institute", "enterprise"}},
+    "threads.unblock": {"own": {"institute"}},
+    "threads.decide": {"own": {"admin"}, "other_org": {"admin"}, "other_region": {"admin"}},
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)
@@ -172,6 +191,8 @@ def body_for(endpoint: str, world: dict) -> dict:
         "stats.event_attach_needs": {"need_ids": str(published_need)},
         "stats.event_add_deal": {"title": "签约项目", "seller_name": "甲", "buyer_name": "乙", "amount_wan": "10"},
         "brokers.contact": {"subject": "你好", "body": "想请您对接。"},
+        "threads.ask_result": {"body": "请问价格？"}, "threads.ask_need": {"body": "请问预算？"},
+        "threads.reply": {"body": "回复"}, "threads.report": {"reason": "spam"}, "threads.decide": {"decision": "dismiss"},
     }
     return dict(bodies.get(endpoint, {}))
 
@@ -186,7 +207,8 @@ STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "c
          "matching.need_suggestions": "published", "matching.result_suggestions": "published",
          "api.need_matches": "published", "subscriptions.follow_result": "published",
          "subscriptions.follow_need": "published", "subscriptions.unfollow_result": "published",
-         "subscriptions.unfollow_need": "published"}
+         "subscriptions.unfollow_need": "published", "threads.ask_result": "published",
+         "threads.ask_need": "published"}
 
 
 def is_api(endpoint: str) -> bool:
@@ -275,6 +297,14 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
                                              registered.contract_amount_fen, registered.deductions, change["buyer"])
     mine["match"] = matching.propose(people["broker"], mine["need", "published"], mine["result", "published"], "推荐")
     matching.set_notes(mine["match"], people["broker"], f"{region}{pair}私密备注")
+    thread = threads.start(ent, mine["result", "published"], "", "请问价格？",
+                           [threads.Upload("报价.pdf", PDF + b"%%EOF\n")])
+    mine["thread"], mine["post"] = thread, db.session.scalar(select(ThreadPost).where(ThreadPost.thread_id == thread.id))
+    mine["thread_file"] = mine["post"].attachments[0]
+    mine["report"] = threads.report(inst, thread, mine["post"], "spam")
+    spammer = make_user(f"{region}_{pair}_spammer", "enterprise", make_org(f"{region}{pair}某公司", "企业", code))
+    mine["block"] = ThreadBlock(organisation_id=inst_org.id, blocked_user_id=spammer.id, blocked_by_id=inst.id)
+    db.session.add(mine["block"])
     mine["event"] = events.create_event(people["official"], {"name": f"{region}{pair}对接会", "region_code": code,
                                                              "held_on": date(2026, 5, 1)})
     mine["profile"] = save_profile(people["broker"], "junior", "", [], [], "简介", True)

@@ -2,14 +2,13 @@
 
 Functions flush but never commit; the caller commits once per request.
 """
-import hashlib
 import os
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import false, select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import files
 from marketplace.contracts import numbering
 from marketplace.contracts.deadlines import WorkCalendar, review_due, utc_of_local_noon
 from marketplace.contracts.year_close import is_closed, refuse_if_closed
@@ -233,12 +232,8 @@ def overdue(user, today: date | None = None) -> list[Contract]:
     return [c for c in db.session.scalars(stmt) if is_registrar(user, c)]
 
 
-def _stored_path(digest: str) -> str:
-    return os.path.join(current_app.instance_path, "attachments", digest[:2], digest + ".pdf")
-
-
 def attachment_path(attachment: ContractAttachment) -> str:
-    return _stored_path(attachment.sha256)
+    return files.stored_path(attachment.sha256, "pdf")
 
 
 def _check_attachments_editable(contract: Contract, actor) -> None:
@@ -257,13 +252,7 @@ def attach_pdf(contract: Contract, actor, filename: str, payload: bytes) -> Cont
         raise ContractError("附件不能超过 10 MB。")
     if not payload.startswith(b"%PDF-"):
         raise ContractError("只接受 PDF 格式的合同文本。")
-    digest = hashlib.sha256(payload).hexdigest()
-    path = _stored_path(digest)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    if not os.path.exists(path):
-        with open(path + ".tmp", "wb") as handle:
-            handle.write(payload)
-        os.replace(path + ".tmp", path)
+    digest = files.store(payload, "pdf")
     name = clean_line(os.path.basename(filename))[:200] or "contract.pdf"  # no NUL or other control characters
     attachment = ContractAttachment(contract_id=contract.id, filename=name,
                                     content_type="application/pdf", size_bytes=len(payload), sha256=digest,

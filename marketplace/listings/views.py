@@ -97,7 +97,20 @@ def listing_detail(kind: str, listing_id: int):
     return render_template(
         f"listings/detail_{kind}.html", listing=listing, events=list(listing.events) if insider else [],
         actions=services.actions_for(listing, current_user), can_edit=can_edit_listing(current_user, listing),
-        listing_version=services.version, following=follows.is_following(current_user, listing), **context)
+        listing_version=services.version, following=follows.is_following(current_user, listing),
+        **_ask_button(listing), **context)
+
+
+def _ask_button(listing) -> dict:
+    """The 咨询 button for members of another organisation: their thread if they have one, else a new one."""
+    from marketplace.threads import services as threads  # here: the threads blueprint imports this module
+
+    if not threads.can_ask(current_user, listing):
+        return {"ask_url": None}
+    thread = threads.existing_thread(current_user, listing)
+    if thread is not None:
+        return {"ask_url": url_for("threads.show", thread_id=thread.id), "ask_label": "查看咨询"}
+    return {"ask_url": url_for(f"threads.ask_{listing.kind}", listing_id=listing.id), "ask_label": "向持有单位咨询" if listing.kind == "result" else "向需求方咨询"}
 
 
 @permission_required(LOGGED_IN)

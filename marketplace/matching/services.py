@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from marketplace.contracts.services import ContractError, create_contract
 from marketplace import notify_events
+from marketplace.threads import services as threads
 from marketplace.matching.workflow import (
     BROKER, NEED_SIDE, RESULT_SIDE, WORKFLOW, MatchError, allowed_parties, next_state,
 )
@@ -61,6 +62,7 @@ def propose(broker, need, result, pitch: str = "", suggestion=None) -> Match:
     db.session.flush()
     db.session.refresh(match)
     record_step(match, "propose", broker, None, pitch)
+    threads.link_broker(match)
     intro = f"技术经纪人{broker.display_name or broker.username}推荐对接：需求“{need.title}”× 成果“{result.title}”"
     notify_events.match_step(match, broker, intro, pitch)
     db.session.flush()

@@ -65,6 +65,19 @@ ROUTES: dict[str, str] = {
     "subscriptions.save_search": LOGGED_IN,
     "subscriptions.delete_search": LOGGED_IN,  # only the user's own saved search
     "inbox.show": LOGGED_IN,
+    # threads (咨询留言): the views answer 404 to anyone who is not a party of the thread
+    "threads.index": LOGGED_IN,  # the threads of one's organisation or one's brokered deals
+    "threads.ask_result": "thread.take_part",  # a published listing of another organisation
+    "threads.ask_need": "thread.take_part",
+    "threads.show": LOGGED_IN,  # both organisations and the broker; admins once a post is reported
+    "threads.reply": LOGGED_IN,  # both organisations and the broker, unless blocked
+    "threads.download": LOGGED_IN,  # as threads.show; not the files of a hidden post
+    "threads.report": LOGGED_IN,  # a party, someone else's post
+    "threads.block": "thread.take_part",  # a member of either organisation, the other side's author
+    "threads.blocks": "thread.take_part",
+    "threads.unblock": "thread.take_part",  # only one's own organisation's block
+    "threads.reports": "thread.moderate",
+    "threads.decide": "thread.moderate",
     "inbox.read_all": LOGGED_IN,
     # contracts
     "contracts.index": LOGGED_IN,

@@ -37,6 +37,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {name: frozenset(roles) for name, role
     "thesaurus.edit": (Role.ADMIN,),  # add synonym groups to the thesaurus (search and matching)
     "data.import": REVIEWER_ROLES,  # import listings and registered contracts through the site
     "jobs.manage": (Role.ADMIN,),  # see background jobs, retry failed ones, send a test mail
+    "thread.take_part": PUBLISHER_ROLES,  # ask about another organisation's listing; answer threads of one's own
+    "thread.broker": (Role.BROKER,),  # read and answer the threads of one's brokered deals
+    "thread.moderate": (Role.ADMIN,),  # reported posts: hide them or dismiss the report
 }.items()}
 
 
