@@ -35,6 +35,8 @@ GROUPS = {
     # Brokers' names are read afresh (marketplace.stats.services.top_parties): a log-in writes `users`.
     "parties": ("contracts", "regions"),
     "regions": ("regions",),
+    # A result's page shows its trade (公示 / 挂牌 / 竞价) and closing time; a bid writes `trades`.
+    "trades": ("trades",),
 }
 _GROUPS_OF: dict[str, set[str]] = {}
 for _group, _tables in GROUPS.items():

@@ -60,6 +60,13 @@ class Config:
     THREAD_START_LIMIT = (10, 3600)
     THREAD_POST_LIMIT = (30, 600)
     THREAD_REPORT_LIMIT = (20, 3600)
+    # Trading a result: the agreed price's public notice (days; the shortest one the owner may choose), a
+    # listing's period, and the ascending auction a listing with several intended buyers turns into.
+    TRADE_NOTICE_DAYS = 15
+    TRADE_NOTICE_MIN_DAYS = 15
+    TRADE_LISTING_DAYS = 20
+    TRADE_LISTING_AUCTION_HOURS = 24
+    TRADE_LISTING_INCREMENT_PERCENT = 1
     # argon2id cost of new password hashes (RFC 9106 low-memory profile: 64 MiB, 3 passes).
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024

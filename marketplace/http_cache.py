@@ -123,6 +123,11 @@ def stats_fingerprint(**_view_args) -> Fingerprint | None:
     return _fingerprint("stats")
 
 
+def listing_fingerprint(**_view_args) -> Fingerprint | None:
+    """A listing's page: the browse pages' data, and the result's trade (the 'trades' group)."""
+    return _fingerprint("listings", "trades")
+
+
 def browse_fingerprint(**_view_args) -> Fingerprint | None:
     """Browse pages, listing lists, the search API, the home page and a listing's page show published
     listings, their organisations, regions and 揭榜 applications: the 'listings' group."""

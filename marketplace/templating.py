@@ -18,6 +18,13 @@ def page_url(page: int) -> str:
     return request.path + "?" + urlencode(args, doseq=True)
 
 
+def site_datetime(moment) -> str:
+    """A stored (UTC) time in the site's time (Beijing), to the minute."""
+    from marketplace.jobs.schedule import site_time
+
+    return site_time(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(money.wan_str, "wan")
     app.add_template_filter(money.yi_str, "yi")
@@ -27,6 +34,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda s: STATUS_LABELS.get(s, s), "status_label")
     app.add_template_filter(lambda d: d.strftime("%Y-%m-%d %H:%M") if d else "", "datetime")
     app.add_template_filter(lambda d: d.strftime("%Y-%m-%d") if d else "", "date")
+    app.add_template_filter(site_datetime, "site_datetime")
     app.add_template_global(page_url)
     app.add_template_filter(region_full_name, "region")
 

@@ -30,6 +30,9 @@ from models.job import JOB_STATE_LABELS, Job, JobState  # noqa: E402
 from models.notification import NotificationPref  # noqa: E402
 from models.follow import Follow, SavedSearch  # noqa: E402
 from models.thread import Thread, ThreadAttachment, ThreadBlock, ThreadPost, ThreadReport  # noqa: E402
+from models.trade import (  # noqa: E402
+    ROUTE_LABELS, TRADE_STATUS_LABELS, Bid, Objection, Trade, TradeEvent, TradeParty, TradeStatus,
+)
 
 __all__ = [
     "db", "Base", "Region", "Organisation", "credit_code_is_valid", "User", "LoginAttempt", "ApiToken", "UserSession",
@@ -41,4 +44,5 @@ __all__ = [
     "ContractAmendment", "AmendmentStatus", "AMENDMENT_STATUS_LABELS", "CalendarDay", "YearClose", "SynonymGroup",
     "Job", "JobState", "JOB_STATE_LABELS", "NotificationPref", "Follow", "SavedSearch",
     "Thread", "ThreadPost", "ThreadAttachment", "ThreadBlock", "ThreadReport",
+    "Trade", "TradeEvent", "TradeParty", "TradeStatus", "Bid", "Objection", "ROUTE_LABELS", "TRADE_STATUS_LABELS",
 ]

@@ -6,7 +6,7 @@ world holds the same objects for a second Kunming pair of organisations (another
 organisation, same region) and for a Chengdu pair (another region).
 """
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -22,11 +22,13 @@ from marketplace.matching import services as matching
 from marketplace.permissions import LOGGED_IN, PERMISSIONS, PUBLIC, ROUTES
 from marketplace.stats import events
 from marketplace.threads import services as threads
+from marketplace.trading import services as trading
 from models import (
     ApiToken, BountyApplication, BrokerProfile, Contract, ContractAmendment, ContractAttachment, Job, ListingStatus, Match,
     MatchEvent, Message, SavedSearch, TechNeed, TechResult, Thread, ThreadAttachment, ThreadBlock, ThreadPost,
-    ThreadReport, User, db,
+    ThreadReport, Objection, Trade, TradeParty, User, db,
 )
+from models.base import utcnow
 from models.user import ROLES
 from tests.contract_helpers import amendment_data, draft
 from tests.factories import make_need, make_org, make_result, make_user
@@ -46,21 +48,24 @@ ARG_KINDS = {
     "event_id": "event", "profile_id": "profile", "token_id": "token", "user_id": "user",
     "application_id": "application", "result_id": "result", "need_id": "need", "amendment_id": "amendment",
     "job_id": "job", "search_id": "saved_search", "thread_id": "thread", "post_id": "post", "file_id": "thread_file",
-    "block_id": "block", "report_id": "report",
+    "block_id": "block", "report_id": "report", "trade_id": "trade", "party_id": "party",
+    "objection_id": "objection",
 }
 MODELS = {
     "result": TechResult, "need": TechNeed, "contract": Contract, "attachment": ContractAttachment, "match": Match,
     "message": Message, "event": MatchEvent, "profile": BrokerProfile, "token": ApiToken, "user": User,
     "application": BountyApplication, "amendment": ContractAmendment, "job": Job,
     "saved_search": SavedSearch, "thread": Thread, "post": ThreadPost, "thread_file": ThreadAttachment,
-    "block": ThreadBlock, "report": ThreadReport,
+    "block": ThreadBlock, "report": ThreadReport, "trade": Trade, "party": TradeParty, "objection": Objection,
 }
 FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
               "filename": "css/site.css", "token": "not-a-signed-token"}
 # URL arguments read from the world: a public page about an object found by something other than its id
 WORLD_ARGS = {"registration_no": "registration_no"}
 # the first id of a two-id route (a child must belong to it)
-PARENTS = {"contract", "need", "thread"}
+PARENTS = {"contract", "need", "thread", "trade"}
+# the trade an endpoint names when it is not the world's auction
+TRADE_OF = {"trading.resolve": "agreed_trade", "trading.object_to": "agreed_trade"}
 # kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
 PERSONAL = {"message", "token", "user", "saved_search"}
 
@@ -157,6 +162,19 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "threads.block": {"own": {"institute", "enterprise"}},
     "threads.unblock": {"own": {"institute"}},
     "threads.decide": {"own": {"admin"}, "other_org": {"admin"}, "other_region": {"admin"}},
+    # trades: the institute's auction of its published result (the enterprise registered, not yet approved: it may
+    # not bid) and its agreed price of a second result (the enterprise objected); trade pages are public
+    "trading.show": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS}, "other_region": ALL | {ANONYMOUS}},
+    "trading.publish": {"own": {"institute"}},
+    "trading.register": {"own": {"enterprise"}, "other_org": {"institute", "enterprise"},
+                         "other_region": {"institute", "enterprise"}},
+    "trading.bid": {},
+    "trading.object_to": {"own": ALL, "other_org": ALL, "other_region": ALL},
+    "trading.manage": {"own": {"institute"}},
+    "trading.decide_party": {"own": {"institute"}},
+    "trading.resolve": {"own": {"institute"}},
+    "trading.withdraw": {"own": {"institute"}},
+    "trading.open_contract": {"own": {"institute"}},
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)
@@ -193,6 +211,12 @@ def body_for(endpoint: str, world: dict) -> dict:
         "brokers.contact": {"subject": "你好", "body": "想请您对接。"},
         "threads.ask_result": {"body": "请问价格？"}, "threads.ask_need": {"body": "请问预算？"},
         "threads.reply": {"body": "回复"}, "threads.report": {"reason": "spam"}, "threads.decide": {"decision": "dismiss"},
+        "trading.publish": {"transfer_mode": "转让", "price": "100", "counterpart_name": "某公司", "completers": "张三",
+                            "days": "15"},
+        "trading.register": {"terms": "一次付清"}, "trading.bid": {"amount": "1000000", "request_key": "k1"},
+        "trading.object_to": {"body": "价格过低"}, "trading.decide_party": {"decision": "approve"},
+        "trading.resolve": {"decision": "dismiss", "resolution": "异议不成立"}, "trading.withdraw": {"reason": "撤回"},
+        "trading.open_contract": {"signed_on": "2026-12-01"},
     }
     return dict(bodies.get(endpoint, {}))
 
@@ -208,7 +232,7 @@ STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "c
          "api.need_matches": "published", "subscriptions.follow_result": "published",
          "subscriptions.follow_need": "published", "subscriptions.unfollow_result": "published",
          "subscriptions.unfollow_need": "published", "threads.ask_result": "published",
-         "threads.ask_need": "published"}
+         "threads.ask_need": "published", "trading.publish": "published"}
 
 
 def is_api(endpoint: str) -> bool:
@@ -305,6 +329,14 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
     spammer = make_user(f"{region}_{pair}_spammer", "enterprise", make_org(f"{region}{pair}某公司", "企业", code))
     mine["block"] = ThreadBlock(organisation_id=inst_org.id, blocked_user_id=spammer.id, blocked_by_id=inst.id)
     db.session.add(mine["block"])
+    mine["trade"] = trading.publish(inst, mine["result", "published"], "auction", {
+        "transfer_mode": "转让", "price_fen": 100 * 10**6, "increment_fen": 10**6,
+        "ends_at": utcnow() + timedelta(days=30)})
+    mine["party"] = trading.register(ent, mine["trade"], "")
+    second = make_result(inst_org, inst, ListingStatus.PUBLISHED, region_code=code, title=f"{region}{pair}协议定价成果")
+    mine["agreed_trade"] = trading.publish(inst, second, "agreed", {
+        "transfer_mode": "许可", "price_fen": 50 * 10**6, "counterpart_name": "某公司", "completers": "张三"})
+    mine["objection"] = trading.object_to(ent, mine["agreed_trade"], "价格过低。")
     mine["event"] = events.create_event(people["official"], {"name": f"{region}{pair}对接会", "region_code": code,
                                                              "held_on": date(2026, 5, 1)})
     mine["profile"] = save_profile(people["broker"], "junior", "", [], [], "简介", True)
@@ -367,6 +399,8 @@ def object_id(world: dict, endpoint: str, kind: str, relation: str, who: str) ->
                 return ids[region, pair, "pending_member"]
             return ids[region, pair, "user", "enterprise"]
         return ids[region, pair, kind, role]
+    if kind == "trade":
+        return ids[region, pair, TRADE_OF.get(endpoint, "trade")]
     if kind in ("result", "need", "contract"):
         state = STATE.get(endpoint, "filed" if kind == "contract" else "pending")
         if kind == "need" and state == "bounty":

@@ -8,8 +8,9 @@ from marketplace.auth.services import verify_password
 from marketplace.demo_data import DEMO_PASSWORD
 from marketplace.listings.services import review_queue
 from models import (
-    AmendmentStatus, ApplicationStatus, BountyApplication, Contract, ContractAmendment, ListingEvent, ListingStatus, Organisation, SearchChange, TechNeed,
-    TechResult, User, db,
+    AmendmentStatus, ApplicationStatus, BountyApplication, BrokerProfile, Contract, ContractAmendment, ListingEvent,
+    ListingStatus, Match, MatchStatus, MatchStep, Organisation, SearchChange, TechNeed, TechResult, Thread, ThreadPost,
+    User, db,
 )
 from models.user import ROLES
 from models.vocab import TECH_FIELDS
@@ -128,3 +129,28 @@ def test_seed_demo_needs_an_initialised_database(tmp_path):
     assert result.exit_code == 1 and "flask init-db" in result.output
     with app.app_context():
         db.engine.dispose()
+
+
+def _pipeline_counts():
+    return tuple(db.session.scalar(select(func.count()).select_from(m))
+                 for m in (BrokerProfile, Match, MatchStep, Thread, ThreadPost))
+
+
+def test_brokers_a_pipeline_and_threads_are_seeded_once(app, runner, seeded):
+    with app.app_context():
+        before = _pipeline_counts()
+        statuses = set(db.session.scalars(select(Match.status)))
+        assert before[0] == 2 and before[1] >= 6
+        assert {MatchStatus.PROPOSED, MatchStatus.INTRODUCED, MatchStatus.NEGOTIATING, MatchStatus.SIGNED,
+                MatchStatus.FAILED} <= statuses
+        assert db.session.scalar(select(func.count(Match.id)).where(Match.broker_id.is_(None))) == 1
+        signed = db.session.scalar(select(Match).where(Match.status == MatchStatus.SIGNED))
+        contract = db.session.scalar(select(Contract).where(Contract.match_id == signed.id))
+        assert contract is not None and contract.broker_id == signed.broker_id
+        # the threads pair an enterprise with the institute of a brokered deal, the broker taking part
+        assert before[3] == 2 and before[4] == 5
+        assert all(thread.broker_id is not None for thread in db.session.scalars(select(Thread)))
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0 and "对接 0 项" in again.output and "咨询留言：本次新增 0 个" in again.output
+    with app.app_context():
+        assert _pipeline_counts() == before

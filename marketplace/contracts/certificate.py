@@ -42,6 +42,7 @@ class Certificate:
     deductions: list[tuple[str, int]]
     office: str
     verify_url: str
+    route: str = ""  # how the price was fixed, for a contract drafted from a trade (协议定价 / 挂牌 / 拍卖)
 
     @property
     def deducted_fen(self) -> int:
@@ -77,4 +78,10 @@ def certificate_for(contract: Contract) -> Certificate:
         seller=Party(contract.seller_name, contract.seller_type, region_full_name(contract.seller_region)),
         buyer=Party(contract.buyer_name, contract.buyer_type, region_full_name(contract.buyer_region)),
         deductions=[(label, contract.deductions[kind]) for kind, label in DEDUCTION_KINDS],
-        office=issuing_office(contract), verify_url=verify_url(contract.registration_no))
+        office=issuing_office(contract), verify_url=verify_url(contract.registration_no), route=route_of(contract))
+
+
+def route_of(contract: Contract) -> str:
+    """'拍卖（增价竞价），交易编号 12' for a contract drafted from a trade, else ''."""
+    trade = contract.trade
+    return f"{trade.route_label}，交易编号 {trade.id}" if trade is not None else ""

@@ -40,6 +40,8 @@ def _rows(cert: Certificate) -> list[tuple[str, str]]:
     rows = [("登记号", contract.registration_no), ("登记日期", f"{contract.registered_on:%Y-%m-%d}"),
             ("登记状态", state), ("合同编号", contract.contract_no or "未填写"), ("项目名称", contract.title),
             ("合同类型", kind), ("技术领域", contract.tech_field)]
+    if cert.route:
+        rows.append(("定价方式", cert.route))
     for side, party in (("卖方（技术输出方）", cert.seller), ("买方（技术吸纳方）", cert.buyer)):
         rows.append((side, f"{party.name}（{party.org_type}，{party.region}）"))
     rows += [("签订日期", f"{contract.signed_on:%Y-%m-%d}"), ("合同成交额", yuan_text(contract.contract_amount_fen))]

@@ -90,7 +90,8 @@ def detail(contract_id):
                            can_edit=SELLER in parties, awaiting_confirmation=awaiting, event_labels=EVENT_LABELS,
                            can_amend=bool(parties & {SELLER, REGISTRAR}), open_amendment=bool(amendment_actions),
                            amendment_actions=amendment_actions, amendment_labels=amendments.FIELD_LABELS,
-                           amendment_value=amendments.shown_value, provisional_deadline=provisional)
+                           amendment_value=amendments.shown_value, provisional_deadline=provisional,
+                           trade=contract.trade)
 
 
 @bp.route("/<int:contract_id>/action", methods=["POST"])

@@ -19,11 +19,12 @@ idempotent: a retried run must not do twice what the first run did.
 """
 import json
 import logging
+import threading
 import traceback
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from models.base import utcnow
 log = logging.getLogger(__name__)
 
 HANDLERS: dict = {}
+TICK_HOOKS: list = []  # functions(now) run by every tick before the due jobs are handed over
 # Seconds before attempt n+1 after n failures: 30 s, 2 min, 8 min, 32 min, then every 2 h.
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 2 * 3600
@@ -42,6 +44,11 @@ STALE_AFTER = timedelta(minutes=30)
 REDISPATCH_AFTER = timedelta(minutes=10)
 MAX_ERROR_CHARS = 4000
 _PENDING = "market_jobs_after_commit"
+# The scheduler's loop ticks at least this often, and sooner when a queued job falls due (an auction's close).
+TICK_SECONDS = 60
+MIN_WAIT_SECONDS = 0.2
+# Set when a job handed over here is not due yet: the loop looks again at when the next one falls due.
+_wake = threading.Event()
 
 
 class JobFailed(Exception):
@@ -56,6 +63,12 @@ def handler(kind: str):
         HANDLERS[kind] = func
         return func
     return register
+
+
+def every_tick(func):
+    """Register `func(now)` to run on every tick (a safety net that needs no job of its own); it commits."""
+    TICK_HOOKS.append(func)
+    return func
 
 
 def backoff(attempts: int) -> timedelta:
@@ -138,6 +151,7 @@ def run_job(job_id: int, now: datetime | None = None) -> bool:
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     if not claimed:
+        _wake.set()  # perhaps handed over before its time: the scheduler's loop recomputes its wait
         return False
     job = db.session.get(Job, job_id)
     db.session.refresh(job)
@@ -207,12 +221,50 @@ def tick(now: datetime | None = None) -> dict:
     started = schedule.start_due_work(now)
     revived = revive_stale(now)
     db.session.commit()
+    for hook in TICK_HOOKS:
+        try:
+            hook(now)
+        except Exception as exc:  # one hook failing stops neither the others nor the jobs
+            db.session.rollback()
+            log.warning("tick hook %s failed: %s", hook.__name__, exc)
     ids = due_job_ids(now)
     db.session.commit()  # no transaction of ours stays open while the jobs run (SQLite has one writer)
     if ids:
         app = current_app._get_current_object()
         backend(app).dispatch(app, ids)
     return {"scheduled": started, "revived": revived, "handed_over": len(ids)}
+
+
+def seconds_to_next_due(now: datetime | None = None) -> float:
+    """How long the scheduler may sleep: until the next queued job falls due, at most TICK_SECONDS."""
+    now = now or utcnow()
+    upcoming = db.session.scalar(select(func.min(Job.run_after)).where(Job.state == JobState.QUEUED,
+                                                                       Job.run_after > now))
+    db.session.commit()
+    if upcoming is None:
+        return TICK_SECONDS
+    return max(MIN_WAIT_SECONDS, min(TICK_SECONDS, (upcoming - now).total_seconds()))
+
+
+def tick_forever(app, stop: threading.Event | None = None) -> None:
+    """The scheduler's loop (the worker's thread, or each web process without Redis): tick, then sleep until the
+    next job falls due (at most a minute), waking early when a job not yet due was handed over."""
+    stop = stop or threading.Event()
+    wait = TICK_SECONDS
+    while not stop.is_set():
+        _wake.wait(wait)
+        _wake.clear()
+        if stop.is_set():
+            return
+        with app.app_context():
+            try:
+                tick()
+                wait = seconds_to_next_due()
+            except Exception as exc:  # the next round tries again
+                log.warning("jobs tick failed: %s", exc)
+                wait = TICK_SECONDS
+            finally:
+                db.session.remove()
 
 
 def set_progress(job: Job, done: int, total: int | None = None, note: str | None = None) -> None:

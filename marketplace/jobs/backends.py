@@ -2,7 +2,6 @@
 import logging
 import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import update
@@ -59,7 +58,6 @@ class ThreadBackend:
     """
 
     name = "thread"
-    TICK_SECONDS = 60
 
     def __init__(self, workers: int):
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
@@ -69,20 +67,9 @@ class ThreadBackend:
         if self._ticking_in == os.getpid():
             return
         self._ticking_in = os.getpid()
-        threading.Thread(target=self._tick_forever, args=(app,), name="jobs-tick", daemon=True).start()
+        from marketplace.jobs import tick_forever
 
-    def _tick_forever(self, app) -> None:
-        from marketplace.jobs import tick
-
-        while True:
-            time.sleep(self.TICK_SECONDS)
-            with app.app_context():
-                try:
-                    tick()
-                except Exception as exc:  # the next minute tries again
-                    log.warning("jobs tick failed: %s", exc)
-                finally:
-                    db.session.remove()
+        threading.Thread(target=tick_forever, args=(app,), name="jobs-tick", daemon=True).start()
 
     def dispatch(self, app, ids) -> None:
         with app.app_context():

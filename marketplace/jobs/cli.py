@@ -7,11 +7,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from marketplace.jobs import backend, retry, run_job, tick
+from marketplace.jobs import backend, retry, run_job, tick, tick_forever
 from models import Job, JobState, db
 
 jobs_cli = AppGroup("jobs", help="后台任务（邮件、导入导出、定时汇总）")
-TICK_SECONDS = 60
 
 
 @jobs_cli.command("worker")
@@ -27,7 +26,7 @@ def worker_command(burst, no_scheduler):
 
     stop = threading.Event()
     if not no_scheduler and not burst:
-        threading.Thread(target=_ticking, args=(app, stop), name="jobs-tick", daemon=True).start()
+        threading.Thread(target=tick_forever, args=(app, stop), name="jobs-tick", daemon=True).start()
     if burst:
         with app.app_context():
             tick()
@@ -38,17 +37,6 @@ def worker_command(burst, no_scheduler):
         worker.work(burst=burst, with_scheduler=False, logging_level="WARNING")
     finally:
         stop.set()
-
-
-def _ticking(app, stop: threading.Event) -> None:
-    while not stop.wait(TICK_SECONDS):
-        with app.app_context():
-            try:
-                tick()
-            except Exception as exc:  # the next minute tries again; the worker goes on
-                app.logger.warning("jobs tick failed: %s", exc)
-            finally:
-                db.session.remove()
 
 
 @jobs_cli.command("tick")

@@ -9,7 +9,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace import follows, page_cache
-from marketplace.http_cache import browse_fingerprint, conditional
+from marketplace.http_cache import conditional, listing_fingerprint
 from marketplace.listings import bp
 from marketplace.listings import services
 from marketplace.listings.forms import ActionForm, NeedForm, ResultForm
@@ -83,8 +83,8 @@ def edit_listing(kind: str, listing_id: int):
     return render_template(f"listings/form_{kind}.html", form=form, listing=listing)
 
 
-@conditional(browse_fingerprint)
-@page_cache.public("listings")
+@conditional(listing_fingerprint)
+@page_cache.public("listings", "trades")
 def listing_detail(kind: str, listing_id: int):
     """A result or need; history for the owner organisation and reviewers."""
     listing = load_visible(kind, listing_id)
@@ -98,7 +98,14 @@ def listing_detail(kind: str, listing_id: int):
         f"listings/detail_{kind}.html", listing=listing, events=list(listing.events) if insider else [],
         actions=services.actions_for(listing, current_user), can_edit=can_edit_listing(current_user, listing),
         listing_version=services.version, following=follows.is_following(current_user, listing),
-        **_ask_button(listing), **context)
+        **_ask_button(listing), trade=_trade_of(listing), **context)
+
+
+def _trade_of(listing):
+    """The result's trade under way or dealt (its notice, listing or auction), shown to everyone."""
+    from marketplace.trading.services import active_trade  # here: the trading blueprint imports this module
+
+    return active_trade(listing) if listing.kind == "result" and listing.status == "published" else None
 
 
 def _ask_button(listing) -> dict:

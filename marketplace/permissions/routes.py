@@ -78,6 +78,18 @@ ROUTES: dict[str, str] = {
     "threads.unblock": "thread.take_part",  # only one's own organisation's block
     "threads.reports": "thread.moderate",
     "threads.decide": "thread.moderate",
+    # trading a result: the notices, listings and auctions are public; writes check the trade's owner or party
+    "trading.index": PUBLIC,
+    "trading.show": PUBLIC,
+    "trading.publish": "trade.manage",  # a published result of one's own organisation
+    "trading.register": "trade.take_part",  # another organisation's open listing or auction
+    "trading.bid": "trade.take_part",  # an auction one's organisation was approved for
+    "trading.object_to": LOGGED_IN,  # an agreed price during its notice period
+    "trading.manage": "trade.manage",  # one's own organisation's trade
+    "trading.decide_party": "trade.manage",
+    "trading.resolve": "trade.manage",
+    "trading.withdraw": "trade.manage",
+    "trading.open_contract": "trade.manage",
     "inbox.read_all": LOGGED_IN,
     # contracts
     "contracts.index": LOGGED_IN,

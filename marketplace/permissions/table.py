@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {name: frozenset(roles) for name, role
     "thread.take_part": PUBLISHER_ROLES,  # ask about another organisation's listing; answer threads of one's own
     "thread.broker": (Role.BROKER,),  # read and answer the threads of one's brokered deals
     "thread.moderate": (Role.ADMIN,),  # reported posts: hide them or dismiss the report
+    "trade.manage": PUBLISHER_ROLES,  # price one's organisation's results: notices, listings, auctions
+    "trade.take_part": PUBLISHER_ROLES,  # register as an intended buyer or a bidder, and bid, for one's organisation
 }.items()}
 
 

@@ -10,7 +10,7 @@ from tests.browser.test_journey import flash, log_in
 from tests.contract_helpers import draft, officials, parties, register_path
 from tests.factories import PASSWORD, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.frontend]
 # Set to a folder to keep a screenshot of each page at desktop and phone width (for a person to look at).
 SHOTS = os.environ.get("MARKET_SCREENSHOTS")
 

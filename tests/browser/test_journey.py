@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from models import ListingStatus, TechResult, User, db
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.frontend]
 
 PHONE = {"width": 375, "height": 812}
 INSTITUTE = {

@@ -10,7 +10,7 @@ from models import ThreadAttachment, ThreadPost, db
 from tests import factories
 from tests.browser.test_journey import PHONE, flash, horizontal_overflow, log_in, log_out
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.frontend]
 
 TITLE = "高原特色植物提取物稳定化技术"
 
