@@ -26,13 +26,14 @@ $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "需要 Python 3.11 或更高版本 (python3.11 / python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Stamp files: pip runs only when a requirements file changed.
+# Stamp files: pip runs only when a requirements file changed. --no-compile: modules are compiled when first
+# imported, not every file of every package at install time.
 $(VENV)/.requirements.stamp: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-compile -r requirements.txt
 	@touch $@
 
 $(VENV)/.requirements-dev.stamp: requirements-dev.txt requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-compile -r requirements-dev.txt
 	@touch $(VENV)/.requirements.stamp $@
 
 install: $(VENV)/.requirements.stamp

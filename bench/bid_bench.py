@@ -102,7 +102,7 @@ def concurrent(app, config, owner_id, result_id, bidder_ids, seconds: float) -> 
 
     def open_bidding():
         with app.app_context():
-            return bidding.close_in(trade_id, seconds)
+            bidding.close_in(trade_id, seconds)
 
     outcome = bidding.run(config, trade_id, bidder_ids, open_bidding, linger=1.0)
     with app.app_context():
