@@ -96,6 +96,8 @@ def test_an_agreed_price_is_published_objected_to_and_cleared(app, client, auth,
         objection_id = db.session.scalar(select(Objection.id))
         expire(trade_id)
     auth.login("owner")
+    desk = client.get(f"/trades/{trade_id}/manage").text
+    assert "价格明显低于评估值" in desk and f'id="decision-{objection_id}-2"' in desk
     assert client.post(f"/trades/{trade_id}/objections/{objection_id}",
                        data={"decision": "dismiss", "resolution": "价格经第三方评估，见评估报告。"}).status_code == 302
     with app.app_context():
@@ -157,6 +159,8 @@ def test_a_listing_with_one_buyer_deals_and_with_several_turns_into_an_auction(a
     auth.logout()
     auth.login("owner")
     assert client.post(f"/trades/{trade_id}/register", data={"terms": "自己买"}).status_code == 403
+    desk = client.get(f"/trades/{trade_id}/manage").text
+    assert "首付 30%，一年内付清。" in desk and "yuxi公司" in desk
     with app.app_context():
         expire(trade_id)
         jobs.tick()  # its close job is due in 20 days: the tick's safety net closes it now

@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
 OFFICIAL_USERNAME = "official_yn"
 # A provincial bureau: its review scope is the whole of Yunnan (region codes 53xxxx).
 OFFICIAL_ORG = ("云南省科学技术厅", "机关", "530000")
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000  # a page under a fully loaded test run (both databases side by side) can take over 15 s
 # Runs before any page script: every Content-Security-Policy violation becomes a console error.
 REPORT_CSP_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", function (e) {
