@@ -155,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.stats import bp as stats_bp
     from marketplace.subscriptions import bp as subscriptions_bp
     from marketplace.threads import bp as threads_bp
+    from marketplace.tenders import bp as tenders_bp
     from marketplace.trading import bp as trading_bp
     from marketplace.verification import bp as verification_bp
 
@@ -172,5 +173,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(subscriptions_bp, url_prefix="/my")
     app.register_blueprint(threads_bp, url_prefix="/threads")
     app.register_blueprint(trading_bp, url_prefix="/trades")
+    app.register_blueprint(tenders_bp, url_prefix="/tenders")
     app.register_blueprint(imports_bp, url_prefix="/office/imports")
     app.register_blueprint(verification_bp)

@@ -35,8 +35,9 @@ GROUPS = {
     # Brokers' names are read afresh (marketplace.stats.services.top_parties): a log-in writes `users`.
     "parties": ("contracts", "regions"),
     "regions": ("regions",),
-    # A result's page shows its trade (公示 / 挂牌 / 竞价) and closing time; a bid writes `trades`.
-    "trades": ("trades",),
+    # A result's page shows its trade (公示 / 挂牌 / 竞价) and closing time (a bid writes `trades`); a need's page
+    # its open tender.
+    "trades": ("trades", "tenders"),
 }
 _GROUPS_OF: dict[str, set[str]] = {}
 for _group, _tables in GROUPS.items():

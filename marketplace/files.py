@@ -9,10 +9,12 @@ import io
 import os
 import re
 import warnings
+from dataclasses import dataclass
 
 from flask import current_app
 
 from marketplace.errors import DomainError
+from marketplace.form_fields import clean_line
 
 IMAGE_FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("image/gif", "gif"),
                  "WEBP": ("image/webp", "webp")}
@@ -83,3 +85,51 @@ def store(payload: bytes, ext: str) -> str:
             handle.write(payload)
         os.replace(temporary, path)
     return digest
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class Accepted:
+    filename: str  # cleaned: no folders, no control characters
+    payload: bytes
+    content_type: str
+    ext: str
+
+
+def accept(uploads, max_files: int = 3, max_bytes: int = 10 * 1024 * 1024) -> list[Accepted]:
+    """Every upload accepted by its content, or FileRefused (field "files") naming the first refused one."""
+    uploads = [upload for upload in uploads if upload.filename or upload.payload]
+    if len(uploads) > max_files:
+        raise FileRefused(f"最多 {max_files} 个附件。", field="files")
+    accepted = []
+    for upload in uploads:
+        name = clean_line(os.path.basename(upload.filename.replace("\\", "/")))[:200] or "附件"
+        if not upload.payload:
+            raise FileRefused(f"附件“{name}”是空文件。", field="files")
+        if len(upload.payload) > max_bytes:
+            raise FileRefused(f"附件“{name}”超过 {max_bytes // (1024 * 1024)} MB。", field="files")
+        try:
+            content_type, ext = sniff(upload.payload)
+        except FileRefused as exc:
+            raise FileRefused(f"附件“{name}”：{exc.message}", field="files") from None
+        accepted.append(Accepted(name, upload.payload, content_type, ext))
+    return accepted
+
+
+def read_uploads(storages, max_total: int = 15 * 1024 * 1024) -> list[Upload]:
+    """The files of a multiple-file form field, read once (an empty input sends one nameless empty part)."""
+    found, total = [], 0
+    for storage in storages or []:
+        if storage is None or not getattr(storage, "filename", ""):
+            continue
+        payload = storage.read(max_total + 1)
+        total += len(payload)
+        if total > max_total:
+            raise FileRefused(f"附件合计不能超过 {max_total // (1024 * 1024)} MB。", field="files")
+        found.append(Upload(storage.filename, payload))
+    return found

@@ -30,6 +30,9 @@ from models.job import JOB_STATE_LABELS, Job, JobState  # noqa: E402
 from models.notification import NotificationPref  # noqa: E402
 from models.follow import Follow, SavedSearch  # noqa: E402
 from models.thread import Thread, ThreadAttachment, ThreadBlock, ThreadPost, ThreadReport  # noqa: E402
+from models.tender import (  # noqa: E402
+    PROPOSAL_STATUS_LABELS, TENDER_STATUS_LABELS, Tender, TenderEvent, TenderFile, TenderProposal,
+)
 from models.trade import (  # noqa: E402
     ROUTE_LABELS, TRADE_STATUS_LABELS, Bid, Objection, Trade, TradeEvent, TradeParty, TradeStatus,
 )
@@ -45,4 +48,5 @@ __all__ = [
     "Job", "JobState", "JOB_STATE_LABELS", "NotificationPref", "Follow", "SavedSearch",
     "Thread", "ThreadPost", "ThreadAttachment", "ThreadBlock", "ThreadReport",
     "Trade", "TradeEvent", "TradeParty", "TradeStatus", "Bid", "Objection", "ROUTE_LABELS", "TRADE_STATUS_LABELS",
+    "Tender", "TenderEvent", "TenderFile", "TenderProposal", "TENDER_STATUS_LABELS", "PROPOSAL_STATUS_LABELS",
 ]

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from marketplace import follows, jobs
+from marketplace import files, follows, jobs
 from marketplace.api.tokens import create_token
 from marketplace.brokers.services import save_profile
 from marketplace.contracts import amendments
@@ -22,11 +22,12 @@ from marketplace.matching import services as matching
 from marketplace.permissions import LOGGED_IN, PERMISSIONS, PUBLIC, ROUTES
 from marketplace.stats import events
 from marketplace.threads import services as threads
+from marketplace.tenders import services as tenders
 from marketplace.trading import services as trading
 from models import (
     ApiToken, BountyApplication, BrokerProfile, Contract, ContractAmendment, ContractAttachment, Job, ListingStatus, Match,
     MatchEvent, Message, SavedSearch, TechNeed, TechResult, Thread, ThreadAttachment, ThreadBlock, ThreadPost,
-    ThreadReport, Objection, Trade, TradeParty, User, db,
+    ThreadReport, Objection, Tender, TenderFile, TenderProposal, Trade, TradeParty, User, db,
 )
 from models.base import utcnow
 from models.user import ROLES
@@ -49,7 +50,7 @@ ARG_KINDS = {
     "application_id": "application", "result_id": "result", "need_id": "need", "amendment_id": "amendment",
     "job_id": "job", "search_id": "saved_search", "thread_id": "thread", "post_id": "post", "file_id": "thread_file",
     "block_id": "block", "report_id": "report", "trade_id": "trade", "party_id": "party",
-    "objection_id": "objection",
+    "objection_id": "objection", "tender_id": "tender", "proposal_id": "proposal", "document_id": "tender_file",
 }
 MODELS = {
     "result": TechResult, "need": TechNeed, "contract": Contract, "attachment": ContractAttachment, "match": Match,
@@ -57,13 +58,14 @@ MODELS = {
     "application": BountyApplication, "amendment": ContractAmendment, "job": Job,
     "saved_search": SavedSearch, "thread": Thread, "post": ThreadPost, "thread_file": ThreadAttachment,
     "block": ThreadBlock, "report": ThreadReport, "trade": Trade, "party": TradeParty, "objection": Objection,
+    "tender": Tender, "proposal": TenderProposal, "tender_file": TenderFile,
 }
 FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
               "filename": "css/site.css", "token": "not-a-signed-token"}
 # URL arguments read from the world: a public page about an object found by something other than its id
 WORLD_ARGS = {"registration_no": "registration_no"}
 # the first id of a two-id route (a child must belong to it)
-PARENTS = {"contract", "need", "thread", "trade"}
+PARENTS = {"contract", "need", "thread", "trade", "tender"}
 # the trade an endpoint names when it is not the world's auction
 TRADE_OF = {"trading.resolve": "agreed_trade", "trading.object_to": "agreed_trade"}
 # kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
@@ -175,12 +177,22 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "trading.resolve": {"own": {"institute"}},
     "trading.withdraw": {"own": {"institute"}},
     "trading.open_contract": {"own": {"institute"}},
+    # tenders: the enterprise's tender on its published need, open (deadline in three days, so still sealed),
+    # with the institute's proposal and its file
+    "tenders.show": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS}, "other_region": ALL | {ANONYMOUS}},
+    "tenders.publish": {"own": {"enterprise"}},
+    "tenders.submit": {"own": {"institute"}, "other_org": {"institute"}, "other_region": {"institute"}},
+    "tenders.download": {"own": {"institute"}},
+    "tenders.score": {"own": {"enterprise"}},
+    "tenders.award": {"own": {"enterprise"}},
+    "tenders.fail": {"own": {"enterprise"}},
+    "tenders.open_contract": {"own": {"institute", "enterprise"}},
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)
 CSRF_EXEMPT = {"account.unsubscribe"}
 # Views that answer a refused write with a message and a redirect back (the service refuses it)
-REDIRECT_REFUSALS = {"subscriptions.unfollow_result", "subscriptions.unfollow_need", "contracts.action", "contracts.amendment_action", "contracts.upload", "contracts.remove_attachment", "matching.act",
+REDIRECT_REFUSALS = {"tenders.open_contract", "subscriptions.unfollow_result", "subscriptions.unfollow_need", "contracts.action", "contracts.amendment_action", "contracts.upload", "contracts.remove_attachment", "matching.act",
                      "matching.open_contract"}
 CONTRACT_FORM = {"contract_type": "技术转让", "title": "改过的合同", "tech_field": "生物医药和医疗器械",
                  "buyer_name": "某制药公司", "buyer_type": "企业", "buyer_region": "530300", "signed_on": "2026-03-02",
@@ -217,6 +229,9 @@ def body_for(endpoint: str, world: dict) -> dict:
         "trading.object_to": {"body": "价格过低"}, "trading.decide_party": {"decision": "approve"},
         "trading.resolve": {"decision": "dismiss", "resolution": "异议不成立"}, "trading.withdraw": {"reason": "撤回"},
         "trading.open_contract": {"signed_on": "2026-12-01"},
+        "tenders.publish": {"requirements": "要求", "deadline_at": "2099-01-01T10:00"},
+        "tenders.submit": {"price": "80", "body": "方案"}, "tenders.score": {"score": "80"},
+        "tenders.award": {"note": ""}, "tenders.fail": {"note": "流标"}, "tenders.open_contract": {"signed_on": "2026-12-01"},
     }
     return dict(bodies.get(endpoint, {}))
 
@@ -232,7 +247,7 @@ STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "c
          "api.need_matches": "published", "subscriptions.follow_result": "published",
          "subscriptions.follow_need": "published", "subscriptions.unfollow_result": "published",
          "subscriptions.unfollow_need": "published", "threads.ask_result": "published",
-         "threads.ask_need": "published", "trading.publish": "published"}
+         "threads.ask_need": "published", "trading.publish": "published", "tenders.publish": "published"}
 
 
 def is_api(endpoint: str) -> bool:
@@ -337,6 +352,9 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
     mine["agreed_trade"] = trading.publish(inst, second, "agreed", {
         "transfer_mode": "许可", "price_fen": 50 * 10**6, "counterpart_name": "某公司", "completers": "张三"})
     mine["objection"] = trading.object_to(ent, mine["agreed_trade"], "价格过低。")
+    mine["tender"] = tenders.publish(ent, mine["need", "published"], {"deadline_at": utcnow() + timedelta(days=3)})
+    mine["proposal"] = tenders.submit(inst, mine["tender"].id, 80 * 10**6, "技术方案", [files.Upload("方案.pdf", PDF + b"%%EOF\n")])
+    mine["tender_file"] = mine["proposal"].files[0]
     mine["event"] = events.create_event(people["official"], {"name": f"{region}{pair}对接会", "region_code": code,
                                                              "held_on": date(2026, 5, 1)})
     mine["profile"] = save_profile(people["broker"], "junior", "", [], [], "简介", True)

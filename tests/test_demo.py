@@ -10,7 +10,7 @@ from marketplace.listings.services import review_queue
 from models import (
     AmendmentStatus, ApplicationStatus, BountyApplication, BrokerProfile, Contract, ContractAmendment, ListingEvent,
     ListingStatus, Match, MatchStatus, MatchStep, Organisation, SearchChange, TechNeed, TechResult, Thread, ThreadPost,
-    Trade, User, db,
+    TenderProposal, Trade, User, db,
 )
 from models.user import ROLES
 from models.vocab import TECH_FIELDS
@@ -152,8 +152,9 @@ def test_brokers_a_pipeline_and_threads_are_seeded_once(app, runner, seeded):
         assert all(thread.broker_id is not None for thread in db.session.scalars(select(Thread)))
         routes = dict(db.session.execute(select(Trade.route, Trade.bid_count)).all())
         assert routes == {"agreed": 0, "listed": 0, "auction": 3, "sealed": 0}
+        assert db.session.scalar(select(func.count(TenderProposal.id))) == 1
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "对接 0 项" in again.output and "咨询留言：本次新增 0 个" in again.output
-    assert "成果定价与交易：本次新增 0 项" in again.output
+    assert "成果定价与交易：本次新增 0 项" in again.output and "技术需求招标：本次新增 0 项" in again.output
     with app.app_context():
         assert _pipeline_counts() == before

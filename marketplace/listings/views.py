@@ -98,7 +98,14 @@ def listing_detail(kind: str, listing_id: int):
         f"listings/detail_{kind}.html", listing=listing, events=list(listing.events) if insider else [],
         actions=services.actions_for(listing, current_user), can_edit=can_edit_listing(current_user, listing),
         listing_version=services.version, following=follows.is_following(current_user, listing),
-        **_ask_button(listing), trade=_trade_of(listing), **context)
+        **_ask_button(listing), trade=_trade_of(listing), tender=_tender_of(listing), **context)
+
+
+def _tender_of(listing):
+    """The need's open tender (招标), shown to everyone."""
+    from marketplace.tenders.services import open_tender  # here: the tenders blueprint imports this module
+
+    return open_tender(listing) if listing.kind == "need" and listing.status == "published" else None
 
 
 def _trade_of(listing):

@@ -90,6 +90,16 @@ ROUTES: dict[str, str] = {
     "trading.resolve": "trade.manage",
     "trading.withdraw": "trade.manage",
     "trading.open_contract": "trade.manage",
+    # 招标: tenders are public; proposals are sealed until the opening (the views and services check it)
+    "tenders.index": PUBLIC,
+    "tenders.show": PUBLIC,  # a bidder sees its own proposal; the owner every proposal after the opening
+    "tenders.publish": "tender.manage",  # a published need of one's own organisation
+    "tenders.submit": "tender.bid",  # another organisation's open tender, before its deadline
+    "tenders.download": LOGGED_IN,  # a file of one's own proposal, or of any once opened for the owner
+    "tenders.score": "tender.manage",  # the owner, after the opening
+    "tenders.award": "tender.manage",
+    "tenders.fail": "tender.manage",
+    "tenders.open_contract": "contract.party",  # the winning institute (the seller files the contract)
     "inbox.read_all": LOGGED_IN,
     # contracts
     "contracts.index": LOGGED_IN,

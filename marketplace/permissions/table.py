@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {name: frozenset(roles) for name, role
     "thread.moderate": (Role.ADMIN,),  # reported posts: hide them or dismiss the report
     "trade.manage": PUBLISHER_ROLES,  # price one's organisation's results: notices, listings, auctions
     "trade.take_part": PUBLISHER_ROLES,  # register as an intended buyer or a bidder, and bid, for one's organisation
+    "tender.manage": PUBLISHER_ROLES,  # put one's organisation's need out to tender, open, score and award
+    "tender.bid": (Role.INSTITUTE,),  # submit a sealed proposal to another organisation's tender
 }.items()}
 
 

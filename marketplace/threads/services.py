@@ -4,8 +4,6 @@ Functions flush but never commit; the caller commits once. Every refusal is a Th
 user's message. Limits on how fast one person may write are counted in the database itself, so every
 web worker sees the same count and a restart forgets nothing.
 """
-import os
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -24,6 +22,8 @@ from models.base import utcnow
 from models.listing import KIND_LABELS
 from models.thread import REPORT_REASONS
 
+Upload = files.Upload
+
 MAX_BODY = 5000
 MAX_SUBJECT = 120
 MAX_FILES = 3
@@ -41,12 +41,6 @@ class TooFast(ThreadError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class Upload:
-    filename: str
-    payload: bytes
 
 
 # Who is who on a thread
@@ -121,24 +115,11 @@ def _check_not_blocked(user, *organisation_ids: int) -> None:
         raise ThreadError("对方单位已屏蔽您的留言。", status=403, code="blocked")
 
 
-def _check_files(uploads: list[Upload]) -> list[tuple[Upload, str, str]]:
-    """Every file accepted by its content, or a ThreadError naming the first refused one."""
-    uploads = [upload for upload in uploads if upload.filename or upload.payload]
-    if len(uploads) > MAX_FILES:
-        raise ThreadError(f"每条留言最多 {MAX_FILES} 个附件。", field="files")
-    checked = []
-    for upload in uploads:
-        name = clean_line(os.path.basename(upload.filename.replace("\\", "/")))[:200] or "附件"
-        if not upload.payload:
-            raise ThreadError(f"附件“{name}”是空文件。", field="files")
-        if len(upload.payload) > MAX_FILE_BYTES:
-            raise ThreadError(f"附件“{name}”超过 10 MB。", field="files")
-        try:
-            content_type, ext = files.sniff(upload.payload)
-        except files.FileRefused as exc:
-            raise ThreadError(f"附件“{name}”：{exc.message}", field="files") from None
-        checked.append((Upload(name, upload.payload), content_type, ext))
-    return checked
+def _check_files(uploads: list[Upload]) -> list[files.Accepted]:
+    try:
+        return files.accept(uploads, MAX_FILES, MAX_FILE_BYTES)
+    except files.FileRefused as exc:
+        raise ThreadError(exc.message.replace("最多", "每条留言最多"), field="files") from None
 
 
 def _clean_body(body: str | None) -> str:
@@ -190,10 +171,10 @@ def _post(user, thread: Thread, body: str, uploads, first: bool = False) -> Thre
     _check_rate(user, "THREAD_POST_LIMIT", lambda since: db.session.scalar(select(func.count(ThreadPost.id)).where(
         ThreadPost.author_id == user.id, ThreadPost.created_at >= since)))
     post = ThreadPost(thread_id=thread.id, author_id=user.id, author_org_id=user.organisation_id, body=body)
-    for upload, content_type, ext in checked:
+    for upload in checked:
         post.attachments.append(ThreadAttachment(
-            filename=upload.filename, content_type=content_type, size_bytes=len(upload.payload),
-            sha256=files.store(upload.payload, ext)))
+            filename=upload.filename, content_type=upload.content_type, size_bytes=len(upload.payload),
+            sha256=files.store(upload.payload, upload.ext)))
     db.session.add(post)
     thread.last_post_at = utcnow()
     thread.post_count = (thread.post_count or 0) + 1

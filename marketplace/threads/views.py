@@ -3,6 +3,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from sqlalchemy import select, update
 
+from marketplace import files
 from marketplace.form_fields import EmptyForm
 from marketplace.listings.views import load_visible
 from marketplace.permissions import LOGGED_IN, has, permission_required
@@ -14,21 +15,11 @@ from models import Message, Thread, ThreadAttachment, ThreadPost, ThreadReport, 
 from models.base import utcnow
 from models.thread import REPORT_STATUS_LABELS
 
-MAX_TOTAL_BYTES = 15 * 1024 * 1024
-
-
 def _uploads(form) -> list[Upload]:
-    """The files of a form, read once (an empty file input sends one nameless empty part)."""
-    found, total = [], 0
-    for storage in form.files.data or []:
-        if storage is None or not getattr(storage, "filename", ""):
-            continue
-        payload = storage.read(MAX_TOTAL_BYTES + 1)
-        total += len(payload)
-        if total > MAX_TOTAL_BYTES:
-            raise services.ThreadError("附件合计不能超过 15 MB。", field="files")
-        found.append(Upload(storage.filename, payload))
-    return found
+    try:
+        return files.read_uploads(form.files.data)
+    except files.FileRefused as exc:
+        raise services.ThreadError(exc.message, field="files") from None
 
 
 def _answer(saved, template: str, **context):
