@@ -4,7 +4,7 @@
 # Exits non-zero if either run fails; "no tests collected" (pytest exit 5) is a failure.
 # The two runs share nothing (own database, own temporary directories), so with two or
 # more CPUs they run side by side; TEST_PARALLEL=0 runs them one after the other.
-# TEST_TIMEOUT (seconds, default 900) stops a run that hangs.
+# TEST_TIMEOUT (seconds, default 2400: well past a slow machine's run, well inside CI's 90 minutes) stops a run that hangs.
 # TEST_WORKERS (default 2 with two or more CPUs, else 1) splits each run over that many pytest-xdist
 # processes, a test file per process at a time: the four processes keep both cores busy until the end
 # (the PostgreSQL run alone used to take half again as long as the SQLite one). On PostgreSQL each
@@ -14,7 +14,7 @@ set -uo pipefail
 PG_URL="$1"
 shift
 PYTEST="${PYTEST:-.venv/bin/pytest}"
-TEST_TIMEOUT="${TEST_TIMEOUT:-900}"
+TEST_TIMEOUT="${TEST_TIMEOUT:-2400}"
 if [ -z "${TEST_PARALLEL:-}" ]; then
     TEST_PARALLEL=$([ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 1 || echo 0)
 fi
