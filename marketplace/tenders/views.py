@@ -8,12 +8,11 @@ from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from marketplace import files
-from marketplace.form_fields import iso_date
 from marketplace.listings.views import load_visible
 from marketplace.permissions import LOGGED_IN, has, permission_required
 from marketplace.tenders import bp, services
 from marketplace.tenders.forms import ContractForm, DecisionForm, ProposalForm, ScoreForm, TenderForm
-from marketplace.web import committing, flash_errors
+from marketplace.web import committing, contract_draft_answer, flash_errors
 from models import Tender, TenderFile, TenderProposal, db
 from models.base import utcnow
 
@@ -157,18 +156,7 @@ def fail(tender_id: int):
 @permission_required("contract.party")
 def open_contract(tender_id: int):
     tender = _load(tender_id)
-    form = ContractForm()
-    if form.validate_on_submit():
-        try:
-            signed_on = iso_date(form.signed_on.data, "签订日期")
-        except ValidationError as exc:
-            flash(str(exc), "danger")
-            return redirect(url_for("tenders.show", tender_id=tender.id))
-        with committing("已生成合同草稿，请核对后申报登记。") as saved:
-            contract = services.open_contract(current_user._get_current_object(), tender.id, signed_on)
-        if saved.ok:
-            return redirect(url_for("contracts.detail", contract_id=contract.id))
-        if saved.error.status == 403:
-            abort(404)
-    return redirect(url_for("tenders.show", tender_id=tender.id))
+    return contract_draft_answer(ContractForm(), url_for("tenders.show", tender_id=tender.id),
+                                 lambda signed_on: services.open_contract(current_user._get_current_object(), tender.id,
+                                                                          signed_on))
 

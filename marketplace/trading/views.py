@@ -9,14 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import ValidationError
 
-from marketplace.form_fields import iso_date
 from marketplace.listings.views import load_visible
 from marketplace.permissions import LOGGED_IN, has, permission_required
 from marketplace.trading import bp, services
 from marketplace.trading.forms import (
     BidForm, ContractForm, DecidePartyForm, ObjectionForm, PublishForm, ReasonForm, RegisterForm, ResolveForm,
 )
-from marketplace.web import committing, flash_errors
+from marketplace.web import committing, contract_draft_answer, flash_errors
 from models import Objection, Trade, TradeParty, TradeStatus, db
 from models.trade import OPEN_LABELS, ROUTE_LABELS, TRADE_STATUS_LABELS
 
@@ -238,17 +237,6 @@ def withdraw(trade_id: int):
 def open_contract(trade_id: int):
     """A contract draft prefilled with the parties, the price and the route; then registration as usual."""
     trade = _owned(trade_id)
-    form = ContractForm()
-    if form.validate_on_submit():
-        try:
-            signed_on = iso_date(form.signed_on.data, "签订日期")
-        except ValidationError as exc:
-            flash(str(exc), "danger")
-            return redirect(url_for("trading.manage", trade_id=trade.id))
-        with committing("已生成合同草稿，请核对后申报登记。") as saved:
-            contract = services.open_contract(current_user._get_current_object(), trade, signed_on)
-        if saved.ok:
-            return redirect(url_for("contracts.detail", contract_id=contract.id))
-    else:
-        flash_errors(form)
-    return redirect(url_for("trading.manage", trade_id=trade.id))
+    return contract_draft_answer(ContractForm(), url_for("trading.manage", trade_id=trade.id),
+                                 lambda signed_on: services.open_contract(current_user._get_current_object(), trade,
+                                                                          signed_on))
