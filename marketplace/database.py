@@ -1,6 +1,6 @@
 """Engine set-up (SQLite pragmas, write-intent transactions) and after-request bookkeeping writes."""
 from flask import Flask, current_app, has_request_context, request
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db
@@ -48,3 +48,10 @@ def touch(model, row_id: int, column: str, what: str) -> None:
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.warning("could not record the use of %s %s", what, row_id)
+
+
+def locked_row(model, row_id: int):
+    """The row read afresh under its row lock (PostgreSQL SELECT … FOR UPDATE; on SQLite a writing transaction
+    already holds the write lock from its BEGIN IMMEDIATE), or None."""
+    return db.session.scalar(select(model).where(model.id == row_id).with_for_update()
+                             .execution_options(populate_existing=True))

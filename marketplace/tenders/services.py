@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from marketplace import files, notify
-from marketplace.errors import DomainError
+from marketplace.database import locked_row
 from marketplace.form_fields import clean_line, clean_text
 from marketplace.matching import inbox
 from marketplace.money import yuan_text
 from marketplace.permissions import has, is_member
+from marketplace.trading.services import TradeError
 from models import ListingStatus, Tender, TenderEvent, TenderFile, TenderProposal, db
 from models.base import utcnow
 
@@ -23,11 +24,8 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_PRICE_FEN = 10**15
 
 
-class TenderError(DomainError):
-    def __init__(self, message: str, *, field: str | None = None, status: int | None = None, code: str | None = None):
-        if field is not None and status is None:
-            status, code = 400, code or "invalid"
-        super().__init__(message, field=field, status=status, code=code)
+class TenderError(TradeError):
+    """A refusal, as the trades': 409 by the tender's state, 400 when a field is wrong."""
 
 
 def tender_link(tender: Tender) -> str:
@@ -40,8 +38,7 @@ def record(tender: Tender, action: str, actor, note: str = "") -> None:
 
 
 def locked(tender_id: int) -> Tender:
-    tender = db.session.scalar(select(Tender).where(Tender.id == tender_id).with_for_update()
-                               .execution_options(populate_existing=True))
+    tender = locked_row(Tender, tender_id)
     if tender is None:
         raise TenderError("招标不存在。", status=404, code="not_found")
     return tender

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from marketplace import jobs, notify
 from marketplace.money import yuan_text
+from marketplace.database import locked_row
 from marketplace.errors import DomainError
 from marketplace.form_fields import clean_line, clean_text
 from marketplace.jobs import every_tick, handler
@@ -53,8 +54,7 @@ def record(trade: Trade, action: str, actor, from_status: str | None, note: str 
 
 def locked(trade_id: int) -> Trade:
     """The trade read afresh under its row lock (see the module's note)."""
-    trade = db.session.scalar(select(Trade).where(Trade.id == trade_id).with_for_update()
-                              .execution_options(populate_existing=True))
+    trade = locked_row(Trade, trade_id)
     if trade is None:
         raise TradeError("交易项目不存在。", status=404, code="not_found")
     return trade
