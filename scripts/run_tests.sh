@@ -47,6 +47,13 @@ sqlite_run() { env -u DATABASE_URL HOSTILE_EXAMPLES="${HOSTILE_EXAMPLES_SQLITE:-
 postgres_run() { env DATABASE_URL="$PG_URL" HOSTILE_EXAMPLES="${HOSTILE_EXAMPLES_POSTGRES:-6}" \
     timeout --foreground "$TEST_TIMEOUT" "$PYTEST" -q -p no:cacheprovider "${SPLIT[@]}" -m "not frontend" "$@"; }
 
+# The project's own modules compiled once for the many processes of a run (test workers, gunicorn, spawned
+# children, CLI subprocesses), which would otherwise each compile them anew when PYTHONDONTWRITEBYTECODE is set.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+python="$(dirname "$(command -v "$PYTEST")")/python"
+[ -x "$python" ] || python=python3
+(cd "$root" && "$python" -m compileall -q -j 0 app.py marketplace models search_index tests bench >/dev/null) || true
+
 # The job queue tests use this Redis (make test starts one when none answers); each test has a queue of its own.
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 
