@@ -128,11 +128,12 @@ def _init_extensions(app: Flask) -> None:
 
     from marketplace.api.auth import load_token_user
     from marketplace.auth.sessions import load_user
-    from marketplace.stats import rollup
+    from marketplace.stats import paid_rollup, rollup
 
     login_manager.user_loader(load_user)
     login_manager.request_loader(load_token_user)
     rollup.install()
+    paid_rollup.install()
 
     from marketplace import jobs, mail
 

@@ -29,7 +29,7 @@ from models import CacheVersion, db
 # group → the tables whose writes change the figures cached under it.
 GROUPS = {
     "listings": ("tech_results", "tech_needs", "organisations", "bounty_applications", "regions", "synonym_groups"),
-    "stats": ("stats_daily", "regions", "contract_amendments", "year_closes"),
+    "stats": ("stats_daily", "stats_paid_daily", "regions", "contract_amendments", "year_closes"),
     # The admins' synonym groups (marketplace.thesaurus): search answers change with them.
     "thesaurus": ("synonym_groups",),
     # Brokers' names are read afresh (marketplace.stats.services.top_parties): a log-in writes `users`.

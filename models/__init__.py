@@ -33,6 +33,7 @@ from models.thread import Thread, ThreadAttachment, ThreadBlock, ThreadPost, Thr
 from models.tender import (  # noqa: E402
     PROPOSAL_STATUS_LABELS, TENDER_STATUS_LABELS, Tender, TenderEvent, TenderFile, TenderProposal,
 )
+from models.payment import Payment, PaymentMilestone, StatsPaidDaily  # noqa: E402
 from models.trade import (  # noqa: E402
     ROUTE_LABELS, TRADE_STATUS_LABELS, Bid, Objection, Trade, TradeEvent, TradeParty, TradeStatus,
 )
@@ -48,5 +49,6 @@ __all__ = [
     "Job", "JobState", "JOB_STATE_LABELS", "NotificationPref", "Follow", "SavedSearch",
     "Thread", "ThreadPost", "ThreadAttachment", "ThreadBlock", "ThreadReport",
     "Trade", "TradeEvent", "TradeParty", "TradeStatus", "Bid", "Objection", "ROUTE_LABELS", "TRADE_STATUS_LABELS",
+    "Payment", "PaymentMilestone", "StatsPaidDaily",
     "Tender", "TenderEvent", "TenderFile", "TenderProposal", "TENDER_STATUS_LABELS", "PROPOSAL_STATUS_LABELS",
 ]

@@ -67,6 +67,7 @@ class Contract(db.Model):
         CheckConstraint(" AND ".join(f"deduct_{kind}_fen >= 0" for kind, _ in DEDUCTION_KINDS),
                         name="deductions_not_negative"),
         CheckConstraint(f"tech_amount_fen = contract_amount_fen - ({_DEDUCTION_SUM})", name="tech_amount_derived"),
+        CheckConstraint("paid_fen >= 0 AND paid_fen <= contract_amount_fen", name="paid_within_amount"),
         CheckConstraint("tech_amount_fen >= 0 AND tech_amount_fen <= contract_amount_fen", name="tech_amount_range"),
         CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from",
                         name="validity_ordered"),
@@ -128,6 +129,8 @@ class Contract(db.Model):
     # A broker filing without a mandate needs a member of the seller organisation to confirm the draft.
     seller_confirmed_at: Mapped[datetime | None]
     seller_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # 到账金额 on record: the payments that count (models/payment.py), never more than the contract amount.
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     events = relationship("ContractEvent", back_populates="contract", order_by="ContractEvent.id")
     attachments = relationship("ContractAttachment", back_populates="contract", order_by="ContractAttachment.id")
