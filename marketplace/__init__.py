@@ -153,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.main import bp as main_bp
     from marketplace.matching import bp as matching_bp
     from marketplace.matching import inbox_bp
+    from marketplace.payments import bp as payments_bp
     from marketplace.stats import bp as stats_bp
     from marketplace.subscriptions import bp as subscriptions_bp
     from marketplace.threads import bp as threads_bp
@@ -175,5 +176,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(threads_bp, url_prefix="/threads")
     app.register_blueprint(trading_bp, url_prefix="/trades")
     app.register_blueprint(tenders_bp, url_prefix="/tenders")
+    app.register_blueprint(payments_bp, url_prefix="/contracts")
     app.register_blueprint(imports_bp, url_prefix="/office/imports")
     app.register_blueprint(verification_bp)

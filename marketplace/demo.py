@@ -49,11 +49,13 @@ class DemoContext:
 # each is called with the DemoContext after listings and bounty applications exist.
 from marketplace.demo_contracts import seed_registered_contracts  # noqa: E402
 from marketplace.matching.demo import seed_brokers_and_matches  # noqa: E402
+from marketplace.payments.demo import seed_payments  # noqa: E402
 from marketplace.threads.demo import seed_threads  # noqa: E402
 from marketplace.tenders.demo import seed_tenders  # noqa: E402
 from marketplace.trading.demo import seed_trades  # noqa: E402
 
-LATER_SEEDERS = [seed_brokers_and_matches, seed_threads, seed_trades, seed_tenders, seed_registered_contracts]
+LATER_SEEDERS = [seed_brokers_and_matches, seed_threads, seed_trades, seed_tenders, seed_registered_contracts,
+                 seed_payments]
 
 
 def seed_demo(echo=print) -> dict[str, int]:

@@ -19,6 +19,7 @@ from marketplace.contracts import services as contracts
 from marketplace.listings import services as listings
 from marketplace.matching import inbox
 from marketplace.matching import services as matching
+from marketplace.payments import services as payments
 from marketplace.permissions import LOGGED_IN, PERMISSIONS, PUBLIC, ROUTES
 from marketplace.stats import events
 from marketplace.threads import services as threads
@@ -27,7 +28,7 @@ from marketplace.trading import services as trading
 from models import (
     ApiToken, BountyApplication, BrokerProfile, Contract, ContractAmendment, ContractAttachment, Job, ListingStatus, Match,
     MatchEvent, Message, SavedSearch, TechNeed, TechResult, Thread, ThreadAttachment, ThreadBlock, ThreadPost,
-    ThreadReport, Objection, Tender, TenderFile, TenderProposal, Trade, TradeParty, User, db,
+    ThreadReport, Objection, Payment, Tender, TenderFile, TenderProposal, Trade, TradeParty, User, db,
 )
 from models.base import utcnow
 from models.user import ROLES
@@ -42,6 +43,7 @@ PAIRS = ("home", "stranger")
 RELATIONS = {"own": ("km", "home"), "other_org": ("km", "stranger"), "other_region": ("cd", "home")}
 GUESSES = {"missing": None, "zero": 0, "huge": 2**31 - 1}
 PDF = b"%PDF-1.4\n% access table\n"
+RECEIPT = PDF + b"%%EOF\n"
 
 # URL argument → the kind of object it names (listing ids depend on the endpoint)
 ARG_KINDS = {
@@ -51,6 +53,7 @@ ARG_KINDS = {
     "job_id": "job", "search_id": "saved_search", "thread_id": "thread", "post_id": "post", "file_id": "thread_file",
     "block_id": "block", "report_id": "report", "trade_id": "trade", "party_id": "party",
     "objection_id": "objection", "tender_id": "tender", "proposal_id": "proposal", "document_id": "tender_file",
+    "payment_id": "payment",
 }
 MODELS = {
     "result": TechResult, "need": TechNeed, "contract": Contract, "attachment": ContractAttachment, "match": Match,
@@ -58,7 +61,7 @@ MODELS = {
     "application": BountyApplication, "amendment": ContractAmendment, "job": Job,
     "saved_search": SavedSearch, "thread": Thread, "post": ThreadPost, "thread_file": ThreadAttachment,
     "block": ThreadBlock, "report": ThreadReport, "trade": Trade, "party": TradeParty, "objection": Objection,
-    "tender": Tender, "proposal": TenderProposal, "tender_file": TenderFile,
+    "tender": Tender, "proposal": TenderProposal, "tender_file": TenderFile, "payment": Payment,
 }
 FIXED_ARGS = {"action": "deactivate", "decision": "approve", "key": "regions", "fmt": "csv",
               "filename": "css/site.css", "token": "not-a-signed-token"}
@@ -187,12 +190,19 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "tenders.award": {"own": {"enterprise"}},
     "tenders.fail": {"own": {"enterprise"}},
     "tenders.open_contract": {"own": {"institute", "enterprise"}},
+    # payments on record: the registered contract's parties keep them (the institute recorded the world's payment,
+    # so only it may void it); the registrar of the seller's region reads them
+    "payments.show": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    "payments.receipt": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    "payments.record": {"own": {"institute", "enterprise"}},
+    "payments.plan": {"own": {"institute", "enterprise"}},
+    "payments.void": {"own": {"institute"}},
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)
 CSRF_EXEMPT = {"account.unsubscribe"}
 # Views that answer a refused write with a message and a redirect back (the service refuses it)
-REDIRECT_REFUSALS = {"tenders.open_contract", "subscriptions.unfollow_result", "subscriptions.unfollow_need", "contracts.action", "contracts.amendment_action", "contracts.upload", "contracts.remove_attachment", "matching.act",
+REDIRECT_REFUSALS = {"tenders.open_contract", "payments.void", "subscriptions.unfollow_result", "subscriptions.unfollow_need", "contracts.action", "contracts.amendment_action", "contracts.upload", "contracts.remove_attachment", "matching.act",
                      "matching.open_contract"}
 CONTRACT_FORM = {"contract_type": "技术转让", "title": "改过的合同", "tech_field": "生物医药和医疗器械",
                  "buyer_name": "某制药公司", "buyer_type": "企业", "buyer_region": "530300", "signed_on": "2026-03-02",
@@ -231,6 +241,9 @@ def body_for(endpoint: str, world: dict) -> dict:
         "trading.open_contract": {"signed_on": "2026-12-01"},
         "tenders.publish": {"requirements": "要求", "deadline_at": "2099-01-01T10:00"},
         "tenders.submit": {"price": "80", "body": "方案"}, "tenders.score": {"score": "80"},
+        "payments.record": {"amount": "1.00", "paid_on": "2026-04-02", "receipt": (io.BytesIO(RECEIPT), "回单.pdf")},
+        "payments.plan": {"rows-0-title": "首付款", "rows-0-due_on": "2026-05-01", "rows-0-amount": "1.00"},
+        "payments.void": {"reason": "录错了"},
         "tenders.award": {"note": ""}, "tenders.fail": {"note": "流标"}, "tenders.open_contract": {"signed_on": "2026-12-01"},
     }
     return dict(bodies.get(endpoint, {}))
@@ -247,7 +260,8 @@ STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "c
          "api.need_matches": "published", "subscriptions.follow_result": "published",
          "subscriptions.follow_need": "published", "subscriptions.unfollow_result": "published",
          "subscriptions.unfollow_need": "published", "threads.ask_result": "published",
-         "threads.ask_need": "published", "trading.publish": "published", "tenders.publish": "published"}
+         "threads.ask_need": "published", "trading.publish": "published", "tenders.publish": "published",
+         **{f"payments.{name}": "registered" for name in ("show", "receipt", "record", "plan", "void")}}
 
 
 def is_api(endpoint: str) -> bool:
@@ -331,6 +345,8 @@ def _pair(region: str, pair: str, broker_of_region, objects: dict, users: dict) 
     contracts.transition(registered, "accept", broker_of_region)
     contracts.transition(registered, "register", broker_of_region)
     mine["contract", "registered"] = registered
+    mine["payment"] = payments.record_payment(inst, registered.id, 100_00, date(2026, 4, 1),
+                                              files.Upload("回单.pdf", RECEIPT))[0]
     change = amendment_data(registered, title=f"{region}{pair}变更后的合同")
     mine["amendment"] = amendments.apply_for(registered, inst, "补充协议更正名称", change["data"],
                                              registered.contract_amount_fen, registered.deductions, change["buyer"])

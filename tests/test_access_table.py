@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.payments import services as payment_services
 from marketplace.permissions import (
     can_edit_listing, can_read_notes, can_see_suggestions, can_view_contract, can_view_listing, can_view_match, has,
 )
@@ -188,6 +189,8 @@ def _visible(kind, user, obj) -> bool:
         return can_view_listing(user, obj) and can_see_suggestions(user, obj)
     if kind == "attachment":
         return can_view_contract(user, obj.contract)
+    if kind == "payments":
+        return can_view_contract(user, obj) and payment_services.can_read(user, obj)
     if kind == "match":
         return can_view_match(user, obj)
     if kind == "message":
@@ -204,6 +207,7 @@ GUESSED = [
     ("/contracts/{}", Contract, "contract", False), ("/contracts/{}/certificate", Contract, "certificate", False),
     ("/contracts/{}/certificate.pdf", Contract, "certificate", False),
     ("/contracts/{contract}/attachments/{}", ContractAttachment, "attachment", False),
+    ("/contracts/{}/payments", Contract, "payments", False),
     ("/matching/{}", Match, "match", False), ("/inbox/{}", Message, "message", False),
     ("/stats/events/{}", MatchEvent, "event", False), ("/brokers/{}", BrokerProfile, "profile", False),
     ("/api/v1/results/{}", TechResult, "result", True), ("/api/v1/needs/{}", TechNeed, "need", True),

@@ -158,3 +158,21 @@ def test_brokers_a_pipeline_and_threads_are_seeded_once(app, runner, seeded):
     assert "成果定价与交易：本次新增 0 项" in again.output and "技术需求招标：本次新增 0 项" in again.output
     with app.app_context():
         assert _pipeline_counts() == before
+
+
+def test_payments_are_seeded_once_and_add_up(app, runner, seeded):
+    from marketplace.stats import paid_rollup
+    from models import Payment, PaymentMilestone
+
+    with app.app_context():
+        payments = db.session.scalars(select(Payment)).all()
+        assert len(payments) >= 10 and db.session.scalar(select(func.count(PaymentMilestone.id))) >= 20
+        paid = dict(db.session.execute(select(Contract.id, Contract.paid_fen).where(Contract.paid_fen > 0)).all())
+        assert all(p.contract_id in paid for p in payments)
+        assert sum(p.amount_fen for p in payments) == sum(paid.values())
+        assert all(c.paid_fen <= c.contract_amount_fen for c in db.session.scalars(select(Contract)))
+        assert paid_rollup.stored() and paid_rollup.verify()
+    again = runner.invoke(args=["seed-demo"])
+    assert "资金结算登记：本次新增 0 笔到账" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Payment.id))) == len(payments)

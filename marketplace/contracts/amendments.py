@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from marketplace.contracts import services, year_close
 from marketplace.contracts.workflow import REGISTRAR, SELLER, ContractError
+from marketplace.database import locked_row
 from marketplace.money import yuan_text
 from marketplace.permissions import has, is_registrar, is_seller_side
 from marketplace.state_machine import Action, Workflow
@@ -150,6 +151,7 @@ def apply_for(contract: Contract, actor, reason: str, data: dict, contract_amoun
     changed = {name: value for name, value in after.items() if value != now[name]}
     if not changed:
         raise ContractError("变更内容与现登记内容相同，没有需要变更的项目。")
+    _check_paid(contract, contract_amount_fen)
     before = {name: now[name] for name in changed}
     if "tech_amount_fen" not in changed:  # the review rule reads it
         before["tech_amount_fen"] = changed["tech_amount_fen"] = now["tech_amount_fen"]
@@ -166,9 +168,20 @@ def decide(amendment: ContractAmendment, action_name: str, actor, comment: str =
     return AMENDMENT_WORKFLOW.apply(amendment, action_name, actor, comment)
 
 
+def _check_paid(contract: Contract, contract_amount_fen: int) -> None:
+    if contract_amount_fen < contract.paid_fen:
+        raise ContractError(f"变更后的合同成交额不得低于已登记到账的 {yuan_text(contract.paid_fen)}"
+                            "（如有误登记的到账，请先作废）。", status=409, code="below_paid")
+
+
 def apply(amendment: ContractAmendment, actor) -> None:
-    """Write the approved values on the contract and record before and after in its history."""
-    contract = amendment.contract
+    """Write the approved values on the contract and record before and after in its history.
+
+    The contract is read afresh under its row lock: a payment recorded meanwhile is counted in the check that the
+    new amount is not below what has been paid."""
+    contract = locked_row(Contract, amendment.contract_id)
+    if "contract_amount_fen" in amendment.after:
+        _check_paid(contract, int(amendment.after["contract_amount_fen"]))
     for name, value in amendment.after.items():
         if name != "tech_amount_fen":
             setattr(contract, name, _loaded(name, value))

@@ -120,8 +120,8 @@ def conditions(user, flt: LedgerFilter) -> list:
 BROKER_NAME = func.coalesce(func.nullif(User.display_name, ""), User.username)
 ROW_COLUMNS = (Contract.id, Contract.registration_no, Contract.registered_on, Contract.title, Contract.contract_type,
                Contract.subtype, Contract.tech_field, Contract.seller_name, Contract.seller_region, Contract.buyer_name,
-               Contract.buyer_region, Contract.contract_amount_fen, Contract.tech_amount_fen, Contract.status,
-               BROKER_NAME.label("broker"))
+               Contract.buyer_region, Contract.contract_amount_fen, Contract.tech_amount_fen, Contract.paid_fen,
+               Contract.status, BROKER_NAME.label("broker"))
 # Only rows without a registration date need the filing time (parsing timestamps is most of a row's cost).
 FILED_COLUMNS = (Contract.submitted_at, Contract.created_at)
 NO_FILED_COLUMNS = (null().label("submitted_at"), null().label("created_at"))

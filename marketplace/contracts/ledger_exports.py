@@ -17,8 +17,8 @@ from marketplace.stats.exports import FORMULA_START, spreadsheet_text
 from models import CONTRACT_STATUS_LABELS
 
 HEADERS = ("登记编号", "登记/申报日期", "合同名称", "合同类别", "子类", "技术领域", "卖方", "卖方地区代码", "买方",
-           "买方地区代码", "合同成交额（元）", "技术交易额（元）", "状态", "技术经纪人")
-AMOUNT_COLUMNS = (10, 11)  # positions of the two amounts in HEADERS
+           "买方地区代码", "合同成交额（元）", "技术交易额（元）", "已到账（元）", "状态", "技术经纪人")
+AMOUNT_COLUMNS = (10, 11, 12)  # positions of the amounts in HEADERS
 ROWS_PER_CHUNK = 1000
 
 
@@ -34,11 +34,12 @@ def row_values(row) -> list:
     """One contract as cells: text neutralised, amounts as exact yuan strings."""
     # Unpacked by position (ledger.ROW_COLUMNS): a million rows pay for no attribute look-ups.
     (_, number, registered_on, title, contract_type, subtype, tech_field, seller, seller_region, buyer,
-     buyer_region, contract_fen, tech_fen, status, broker, submitted_at, created_at) = row
+     buyer_region, contract_fen, tech_fen, paid_fen, status, broker, submitted_at, created_at) = row
     day = registered_on or (submitted_at or created_at).date()
     return [_text(number), day.isoformat(), _text(title), contract_type, subtype or "", tech_field, _text(seller),
             seller_region, _text(buyer), buyer_region, f"{contract_fen // 100}.{contract_fen % 100:02d}",
-            f"{tech_fen // 100}.{tech_fen % 100:02d}", CONTRACT_STATUS_LABELS[status], _text(broker)]
+            f"{tech_fen // 100}.{tech_fen % 100:02d}", f"{paid_fen // 100}.{paid_fen % 100:02d}",
+            CONTRACT_STATUS_LABELS[status], _text(broker)]
 
 
 def csv_chunks(rows, heading: str):

@@ -66,4 +66,5 @@ def actions_from(state: str, parties) -> list[Action]:
 EVENT_LABELS = {"create": "创建草稿", "edit": "修改", "attach": "上传附件", "detach": "删除附件",
                 "deadline": "办结期限调整", "amend_apply": "申请变更登记", "amend_review": "变更初审通过",
                 "amend_refuse": "不予变更", "amend_withdraw": "撤回变更申请",
+                "payment_plan": "付款计划", "payment": "登记到账", "payment_void": "作废到账",
                 **{name: a.label for name, a in ACTIONS.items()}}

@@ -101,6 +101,12 @@ ROUTES: dict[str, str] = {
     "tenders.fail": "tender.manage",
     "tenders.open_contract": "contract.party",  # the winning institute (the seller files the contract)
     "inbox.read_all": LOGGED_IN,
+    # payments on record: a registered contract's parties write; they and its registrar read (object checks)
+    "payments.show": LOGGED_IN,
+    "payments.record": "payment.record",
+    "payments.plan": "payment.record",
+    "payments.void": "payment.record",  # the recording organisation's own entries
+    "payments.receipt": LOGGED_IN,
     # contracts
     "contracts.index": LOGGED_IN,
     "contracts.create": "contract.file",

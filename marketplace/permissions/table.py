@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {name: frozenset(roles) for name, role
     "contract.party": PUBLISHER_ROLES,  # act on contracts as a member of the seller or buyer
     "contract.broker": (Role.BROKER,),  # file for a seller and follow one's brokered contracts
     "contract.register": (Role.OFFICIAL,),  # accept, review and register contracts of one's region
+    "payment.record": (*PUBLISHER_ROLES, Role.BROKER),  # keep the payment plan and payments of one's contracts
     "year.close": REVIEWER_ROLES,  # close a year of one's region (admins: any region)
     "year.override": (Role.ADMIN,),  # decide amendments of a closed year
     "calendar.edit": REVIEWER_ROLES,  # enter statutory holidays and 调休 working days

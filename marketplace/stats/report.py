@@ -18,6 +18,9 @@ TABLE_TITLES = {
     "seller_type": "按卖方主体类型",
     "buyer_type": "按买方主体类型",
     "ip": "按涉及知识产权",
+    "paid_regions": "到账金额（按地区，按到账日期）",
+    "paid_type": "到账金额（按合同类别）",
+    "paid_field": "到账金额（按技术领域）",
     "top_sellers": "卖方单位前十",
     "top_buyers": "买方单位前十",
     "top_brokers": "技术经纪人前十",
@@ -26,6 +29,8 @@ TABLE_TITLES = {
 PRIVATE_TABLES = ("top_sellers", "top_buyers", "top_brokers")
 PUBLIC_TABLES = tuple(k for k in TABLE_TITLES if k not in PRIVATE_TABLES)
 FIGURE_HEADERS = ["登记件数", "合同成交额", "技术交易额"]
+PAID_HEADERS = ["到账笔数", "到账金额"]
+PAID_NOTE = "已登记合同双方登记的到账（资金结算登记），按到账日期统计；本站不经手资金。"
 
 
 class Fen(int):
@@ -99,11 +104,31 @@ def build(key: str, region: Region | None, period: Period, side: str = "seller")
                 total.add(figures)
             table.footer = ["合计", *_figures(total)]
         return table
+    if key.startswith("paid_"):
+        return _paid_table(key, region, period, side)
     if key in PRIVATE_TABLES:
         who = key.removeprefix("top_").removesuffix("s")
         items = services.top_parties(region, period, who)
         return _category_table(key, items, {"seller": "卖方单位", "buyer": "买方单位", "broker": "技术经纪人"}[who])
     raise KeyError(key)
+
+
+def _paid_table(key: str, region: Region | None, period: Period, side: str) -> Table:
+    if key == "paid_regions":
+        ranked_under = region if region is None or region.is_province else services.parent_of(region)
+        items, total = services.paid_by_region(ranked_under, period, side)
+        first = "地区"
+    else:
+        dim = key.removeprefix("paid_")
+        items = services.paid_breakdown(region, period, dim, side)
+        total = services.Paid()
+        for _, paid in items:
+            total.add(paid)
+        first = services.PAID_DIMENSIONS[dim][0]
+    table = Table(key, TABLE_TITLES[key], [first, *PAID_HEADERS], note=PAID_NOTE)
+    table.rows = [[name, paid.payments, Fen(paid.paid_fen)] for name, paid in items]
+    table.footer = ["合计", total.payments, Fen(total.paid_fen)]
+    return table
 
 
 def display(cell) -> str:

@@ -17,6 +17,7 @@ from marketplace.regions import RegionRow, all_regions
 from marketplace.stats.periods import Period, StatsError
 from models import Contract, ContractStatus, Region, User, db
 from models.contract import CONTRACT_TYPES
+from models.payment import StatsPaidDaily
 from models.stats import NO_IP, SIDES, TOTAL_DIM, StatsDaily
 from models.vocab import IP_TYPES, ORG_TYPES, TECH_FIELDS
 
@@ -289,3 +290,75 @@ def yoy(current: int, previous: int) -> str:
     tenths = (abs(current - previous) * 1000 * 2 + previous) // (2 * previous)
     sign = "-" if current < previous and tenths else ("+" if tenths else "")
     return f"{sign}{tenths // 10}.{tenths % 10}%"
+
+
+# 到账金额: payments on record by payment date (models.payment.StatsPaidDaily), kept like the figures above.
+
+@dataclass
+class Paid:
+    """到账笔数 and 到账金额 (fen)."""
+
+    payments: int = 0
+    paid_fen: int = 0
+
+    def add(self, other: "Paid") -> None:
+        self.payments += other.payments
+        self.paid_fen += other.paid_fen
+
+
+PAID_DIMENSIONS = {"type": DIMENSIONS["type"], "field": DIMENSIONS["field"]}
+
+
+def _paid_select(region: Region | None, period: Period, side: str, dim: str, *columns):
+    stmt = (select(*columns, func.sum(StatsPaidDaily.payments), func.sum(StatsPaidDaily.paid_fen))
+            .join(Region, Region.code == StatsPaidDaily.region_code)
+            .where(StatsPaidDaily.side == side, StatsPaidDaily.dim == dim,
+                   StatsPaidDaily.day.between(period.start, period.end)))
+    if region is not None and region.is_province:
+        stmt = stmt.where(Region.province_code == region.code)
+    elif region is not None:
+        stmt = stmt.where(StatsPaidDaily.region_code == region.code)
+    return stmt.group_by(*columns)
+
+
+def paid_by_region(parent: Region | None, period: Period, side: str = "seller") -> tuple[list[tuple[str, Paid]], Paid]:
+    """到账 per region directly under `parent` (a province's own code as 本级 when it has any), and the total."""
+    side = check_side(side)
+    return _CELL_FIGURES.get(("paid_regions", _key(parent), period, side),
+                             lambda: _paid_by_region(parent, period, side))
+
+
+def _paid_by_region(parent: Region | None, period: Period, side: str) -> tuple[list[tuple[str, Paid]], Paid]:
+    key = Region.province_code if parent is None else StatsPaidDaily.region_code
+    sums = {code: Paid(int(n or 0), int(fen or 0))
+            for code, n, fen in db.session.execute(_paid_select(parent, period, side, TOTAL_DIM, key))}
+    total = Paid()
+    for paid in sums.values():
+        total.add(paid)
+    rows = [(name, sums.get(code, Paid())) for code, name in child_names(parent)]
+    if parent is not None and parent.is_province and parent.code in sums:
+        rows.append((f"{parent.name}{OWN_LEVEL}", sums[parent.code]))
+    if parent is not None and not parent.is_province:
+        rows = [(parent.name, total)]
+    return rows, total
+
+
+def paid_figures(region: Region | None, period: Period, side: str = "seller") -> tuple[Paid, Paid]:
+    """(this period, the same period a year earlier) 到账 for one region."""
+    return paid_by_region(region, period, side)[1], paid_by_region(region, period.previous_year(), side)[1]
+
+
+def paid_breakdown(region: Region | None, period: Period, dim: str, side: str = "seller") -> list[tuple[str, Paid]]:
+    """到账 per contract type or 技术领域, every known category listed (zeros included)."""
+    if dim not in PAID_DIMENSIONS:
+        raise StatsError(f"dim 参数应为 {'、'.join(PAID_DIMENSIONS)} 之一。", "bad_dim")
+    side = check_side(side)
+    return _CELL_FIGURES.get(("paid", dim, _key(region), period, side),
+                             lambda: _paid_breakdown(region, period, dim, side))
+
+
+def _paid_breakdown(region: Region | None, period: Period, dim: str, side: str) -> list[tuple[str, Paid]]:
+    result = {name: Paid() for name in PAID_DIMENSIONS[dim][1]}
+    for name, n, fen in db.session.execute(_paid_select(region, period, side, dim, StatsPaidDaily.category)):
+        result.setdefault(name, Paid()).add(Paid(int(n or 0), int(fen or 0)))
+    return list(result.items())

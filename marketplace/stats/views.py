@@ -14,7 +14,8 @@ from models import Region
 
 CHARTS = (("monthly", "line", "月度走势（合同成交额，万元）"), ("type", "bar", "按合同类别（合同成交额，万元）"),
           ("field", "bar", "按技术领域（合同成交额，万元）"), ("regions", "bar", "地区排名（合同成交额，万元）"))
-DASHBOARD_TABLES = ("regions", "monthly", "type", "field", "seller_type", "buyer_type", "ip", *report.PRIVATE_TABLES)
+DASHBOARD_TABLES = ("regions", "monthly", "type", "field", "seller_type", "buyer_type", "ip", "paid_regions", "paid_type",
+                    "paid_field", *report.PRIVATE_TABLES)
 
 
 def _home_region_code() -> str:
@@ -55,10 +56,11 @@ def _page(template: str, keys):
     prefix = (region_scope_prefix(current_user) or "") if dashboard else ""
     tables = {key: report.build(key, region, period, side) for key in keys}
     current, previous = services.region_figures(region, period, side)
+    paid, paid_before = services.paid_figures(region, period, side)
     charts = [{"key": k, "kind": kind, "title": title, **tables[k].chart()} for k, kind, title in CHARTS]
     html = render_template(
         template, region=region, period=period, side=side, error=error, tables=tables, charts=charts,
-        current=current, previous=previous, yoy=services.yoy, bulletin=bulletin_text(region, period, side),
+        current=current, previous=previous, paid=paid, paid_before=paid_before, yoy=services.yoy, bulletin=bulletin_text(region, period, side),
         display=report.display, region_choices=_region_choices(region, prefix), national_choice=prefix == "",
         kinds=KINDS, side_labels=services.SIDE_LABELS, query=request.args.to_dict(),
         amended=changes.amended(region, period), cancelled=changes.cancelled(region, period),
