@@ -12,7 +12,6 @@ from sqlalchemy import select
 from marketplace.jobs import handler
 from marketplace.jobs.schedule import site_time
 from marketplace.mail import queue_mail, site_url
-from marketplace.matching import inbox
 from models import Message, NotificationPref, User, db
 from models.base import utcnow
 from models.notification import CATEGORY_LABELS, DEFAULT_EMAIL_MODE
@@ -63,7 +62,7 @@ def notify(users, category: str, subject: str, body: str = "", link: str = "", *
     for user in dict.fromkeys(users):
         if user is None or not user.is_active_account or (sender is not None and user.id == sender.id):
             continue
-        message = inbox.send(user, sender, subject, body, match)
+        message = _inbox().send(user, sender, subject, body, match)
         message.category, message.link = category, link[:300]
         mode = email_mode(user, category)
         mode = email if email and mode != "off" else mode
@@ -81,8 +80,15 @@ def notify(users, category: str, subject: str, body: str = "", link: str = "", *
 def notify_organisation(organisation_id: int, category: str, subject: str, body: str = "", link: str = "", *,
                         sender: User | None = None, match=None) -> int:
     """A notice to every active publishing member of an organisation."""
-    return notify(inbox.organisation_members(organisation_id), category, subject, body, link, sender=sender,
+    return notify(_inbox().organisation_members(organisation_id), category, subject, body, link, sender=sender,
                   match=match)
+
+
+def _inbox():
+    """The inbox module, imported when first used: the matching package's pages import this module."""
+    from marketplace.matching import inbox
+
+    return inbox
 
 
 def absolute(link: str) -> str:

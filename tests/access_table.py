@@ -5,6 +5,7 @@ whose object) is stated here per endpoint family. Actors are the Kunming "home" 
 world holds the same objects for a second Kunming pair of organisations (another
 organisation, same region) and for a Chengdu pair (another region).
 """
+import base64
 import io
 from datetime import date, datetime, timedelta
 
@@ -197,6 +198,11 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "payments.record": {"own": {"institute", "enterprise"}},
     "payments.plan": {"own": {"institute", "enterprise"}},
     "payments.void": {"own": {"institute"}},
+    "api.contract_payments": {"own": {"institute", "enterprise", "official"}, "other_org": {"official"}},
+    "api.record_payment": {"own": {"institute", "enterprise"}},
+    "api.get_trade": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS}, "other_region": ALL | {ANONYMOUS}},
+    "api.place_bid": {},  # the enterprise registered for the world's auction but is not approved
+    "api.get_tender": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS}, "other_region": ALL | {ANONYMOUS}},
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)
@@ -244,6 +250,9 @@ def body_for(endpoint: str, world: dict) -> dict:
         "payments.record": {"amount": "1.00", "paid_on": "2026-04-02", "receipt": (io.BytesIO(RECEIPT), "回单.pdf")},
         "payments.plan": {"rows-0-title": "首付款", "rows-0-due_on": "2026-05-01", "rows-0-amount": "1.00"},
         "payments.void": {"reason": "录错了"},
+        "api.record_payment": {"amount": "1.00", "paid_on": "2026-04-02",
+                               "receipt_pdf": base64.b64encode(RECEIPT).decode()},
+        "api.place_bid": {"amount": "1000000.00"},
         "tenders.award": {"note": ""}, "tenders.fail": {"note": "流标"}, "tenders.open_contract": {"signed_on": "2026-12-01"},
     }
     return dict(bodies.get(endpoint, {}))
@@ -261,7 +270,8 @@ STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "c
          "subscriptions.follow_need": "published", "subscriptions.unfollow_result": "published",
          "subscriptions.unfollow_need": "published", "threads.ask_result": "published",
          "threads.ask_need": "published", "trading.publish": "published", "tenders.publish": "published",
-         **{f"payments.{name}": "registered" for name in ("show", "receipt", "record", "plan", "void")}}
+         **{f"payments.{name}": "registered" for name in ("show", "receipt", "record", "plan", "void")},
+         "api.contract_payments": "registered", "api.record_payment": "registered"}
 
 
 def is_api(endpoint: str) -> bool:

@@ -42,7 +42,8 @@ PHASES = "examples,coverage,fuzzing,stateful"
 # in the run of the identity that gets past the access checks to the validation: the owner of its area,
 # else the anonymous run for a public operation and COVERAGE_DEFAULT for one that needs a token. Every run
 # has every other phase for every operation.
-COVERAGE_BY_AREA = {"results": "institute", "needs": "enterprise", "contracts": "broker", "stats": "official"}
+COVERAGE_BY_AREA = {"results": "institute", "needs": "enterprise", "contracts": "broker", "stats": "official",
+                    "trades": "enterprise"}
 COVERAGE_DEFAULT = "institute"
 # The runs go side by side, so the longest sets the time: amendments (applied for and decided by officials
 # too) go to the official's run, which would otherwise have the fewest cases.
@@ -53,7 +54,7 @@ COVERAGE_BY_PATH = {"/contracts/{contract_id}/amendments": "official",
 # phase, with every check, still sends every identity through every call.
 REACH = {
     "institute": ("/results", "/contracts", "/me"),
-    "enterprise": ("/needs", "/contracts", "/me"),
+    "enterprise": ("/needs", "/contracts", "/trades", "/me"),
     "broker": ("/contracts", "/needs/{need_id}/matches", "/me"),
     "official": ("/results/{result_id}/actions", "/needs/{need_id}/actions", "/needs/{need_id}/matches",
                  "/contracts", "/me"),

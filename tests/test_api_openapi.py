@@ -4,6 +4,7 @@ The contract test sends real requests through the app — for every documented
 operation, every documented status — and validates each JSON body against the
 schema the document gives for that path, method and status.
 """
+import base64
 import json
 import re
 
@@ -109,6 +110,25 @@ def data(app, client):
     world["amendment"] = applied.json["amendments"][-1]["id"]
     world["registration_no"] = client.get(f"{PREFIX}/contracts/{world['registered2']}",
                                           headers=auth_for(world, "official_km")).json["registration_no"]
+    # Trading and tenders: the institute auctions its published result (the enterprise approved as a bidder);
+    # the enterprise puts its need out to tender. Payments are recorded against the second registered contract.
+    with app.app_context():
+        from datetime import timedelta
+
+        from marketplace.tenders import services as tenders
+        from marketplace.trading import services as trading
+        from models import TechNeed, TechResult
+        from models.base import utcnow
+
+        inst, ent = db.session.get(User, world["ids"]["inst"]), db.session.get(User, world["ids"]["ent"])
+        trade = trading.publish(inst, db.session.get(TechResult, world["result"]), "auction", {
+            "transfer_mode": "转让", "price_fen": 100_000_000, "increment_fen": 1_000_000,
+            "ends_at": utcnow() + timedelta(days=3)})
+        trading.decide_party(inst, trade, trading.register(ent, trade, "一次付清"), True)
+        world["trade"] = trade.id
+        world["tender"] = tenders.publish(ent, db.session.get(TechNeed, world["need"]), {
+            "requirements": "指标优于需求所列", "deadline_at": utcnow() + timedelta(days=3)}).id
+        db.session.commit()
     # Verification answers: two per minute here, so that the third case is refused (429).
     app.config["VERIFY_RATE_LIMIT"] = "2 per minute"
     app.extensions["market_limiter"].reset()
@@ -206,6 +226,47 @@ def cases(w: dict) -> list[tuple]:
         ("post", act_path, decide, "official_km", huge, 413),
         ("post", act_path, decide, "official_km", form, 415),
         ("post", act_path, decide, "official_km", {"json": {"action": "fly"}}, 422),
+    ]
+    trade, bids = f"/trades/{w['trade']}", "/trades/{trade_id}/bids"
+    bid = {"json": {"amount": "1000000.00"}, "headers": {"Idempotency-Key": "bid-1"}}
+    rows += [
+        ("get", "/trades", "/trades?per_page=1", None, {}, 200),
+        ("get", "/trades", "/trades?route=barter", None, {}, 400),
+        ("get", "/trades/{trade_id}", trade, None, {}, 200),
+        ("get", "/trades/{trade_id}", "/trades/999999", None, {}, 404),
+        ("post", bids, f"{trade}/bids", "ent", bid, 201),
+        ("post", bids, f"{trade}/bids", "ent", bid, 200),
+        ("post", bids, f"{trade}/bids", "ent", {"json": {"amount": "1.00"}}, 409),
+        ("post", bids, f"{trade}/bids", "ent", raw, 400),
+        ("post", bids, f"{trade}/bids", None, {"json": {"amount": "2000000.00"}}, 401),
+        ("post", bids, f"{trade}/bids", "broker", {"json": {"amount": "2000000.00"}}, 403),
+        ("post", bids, "/trades/999999/bids", "ent", {"json": {"amount": "2000000.00"}}, 404),
+        ("post", bids, f"{trade}/bids", "ent", huge, 413),
+        ("post", bids, f"{trade}/bids", "ent", form, 415),
+        ("post", bids, f"{trade}/bids", "ent", {"json": {"amount": "many"}}, 422),
+        ("get", "/tenders", "/tenders?per_page=1", None, {}, 200),
+        ("get", "/tenders", "/tenders?state=sealed", None, {}, 400),
+        ("get", "/tenders/{tender_id}", f"/tenders/{w['tender']}", None, {}, 200),
+        ("get", "/tenders/{tender_id}", "/tenders/999999", None, {}, 404),
+    ]
+    paid, paid_path = f"/contracts/{w['registered2']}/payments", "/contracts/{contract_id}/payments"
+    receipt = base64.b64encode(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n").decode()
+    payment = {"json": {"amount": "1000.00", "paid_on": "2026-04-01", "receipt_pdf": receipt, "reference": "B-1"},
+               "headers": {"Idempotency-Key": "pay-1"}}
+    rows += [
+        ("post", paid_path, paid, "inst", payment, 201),
+        ("post", paid_path, paid, "inst", payment, 200),
+        ("post", paid_path, paid, "inst", {"json": {**payment["json"], "amount": "99999999.00"}}, 409),
+        ("post", paid_path, paid, "inst", raw, 400),
+        ("post", paid_path, paid, None, payment, 401),
+        ("post", paid_path, paid, "official_km", payment, 403),
+        ("post", paid_path, paid, "far", payment, 404),
+        ("post", paid_path, paid, "inst", huge, 413),
+        ("post", paid_path, paid, "inst", form, 415),
+        ("post", paid_path, paid, "inst", {"json": {"amount": "1000.00"}}, 422),
+        ("get", paid_path, paid, "ent", {}, 200),
+        ("get", paid_path, paid, None, {}, 401),
+        ("get", paid_path, paid, "far", {}, 404),
     ]
     # Bodies valid field by field that break a rule between fields (409 rule_conflict).
     conflicts = {"result": ({"ip_types": ["无", "发明专利"]}, "price_min=9&price_max=1"),

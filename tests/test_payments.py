@@ -32,7 +32,7 @@ def world(app):
         km = make_org("昆明市科学技术局（测试）", "机关", "530100")
         cd = make_org("成都市科学技术局（测试）", "机关", "510100")
         inst = make_user("inst", "institute", seller)
-        ent = make_user("ent", "enterprise", buyer)
+        make_user("ent", "enterprise", buyer)
         make_user("stranger", "enterprise", other)
         official = make_user("official", "official", km)
         make_user("official_cd", "official", cd)

@@ -42,7 +42,7 @@ class Body:
     defaults: tuple[str, ...] = ()  # required by the form, but the call fills them in when missing
     extra: dict = field(default_factory=dict)  # JSON-only properties (submit, idempotency_key)
     patch: bool = False  # every key optional, at least one given
-    always: tuple[str, ...] = ()  # required even in a patch
+    always: tuple[str, ...] = ()  # required even in a patch (keys), or required at all (JSON-only properties)
     min_properties: int | None = None
     description: str = ""
 
@@ -60,6 +60,7 @@ class Body:
             if (needed and not self.patch and name not in self.defaults) or name in self.always:
                 required.append(name)
         properties.update(self.extra)
+        required += [name for name in self.always if name in self.extra]  # a JSON-only property that must be given
         body = {"type": "object", "properties": properties, "additionalProperties": False}
         if required:
             body["required"] = required

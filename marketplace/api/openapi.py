@@ -9,6 +9,7 @@ tests/test_api_fuzz.py runs an independent fuzzer against a live app.
 """
 from marketplace.api import MAX_ID, inputs
 from marketplace.api.contracts import STATUS
+from marketplace.api.deals import TENDER_PARAMS, TRADE_PARAMS
 from marketplace.api.listings import LIST_PARAMS
 from marketplace.api.matching import LIMIT
 from marketplace.api.openapi_schemas import SCHEMAS, ref, string
@@ -124,7 +125,8 @@ def _contract_links(source: str) -> dict:
     return {"GetContract": link("getContract", "读取该合同及其办理记录", **ident),
             "UpdateContract": link("updateContract", "修改草稿或补正中的合同", **ident),
             "ActOnContract": link("actOnContract", "提交申报、受理、登记等操作", **ident),
-            "AmendContract": link("amendContract", "申请变更登记（已登记的合同）", **ident)}
+            "AmendContract": link("amendContract", "申请变更登记（已登记的合同）", **ident),
+            "GetPayments": link("getPayments", "付款计划与到账记录（已登记的合同）", **ident)}
 
 
 def _contract_paths() -> dict:
@@ -182,6 +184,52 @@ def _contract_paths() -> dict:
     }
 
 
+def _deal_paths() -> dict:
+    """Trades and their bids, tenders, and a contract's payments on record (api/deals.py)."""
+    trade_id, tender_id = path_id("trade_id", "交易编号"), path_id("tender_id", "招标编号")
+    contract_id = path_id("contract_id", "合同编号（系统内部编号）")
+    key = {**IDEMPOTENCY, "description": "1–64 个字母、数字或 _ . : -；带同一个键重试只记录一次（首次 201，之后 200）"}
+    bid = op("placeBid", "以本单位名义出价（已获准参与该竞价的单位成员）：增价竞价不低于当前价加加价幅度，密封竞价每家一次",
+             _json(ref("Bid"), "已接受的出价"), WRITE_ERRORS, TOKEN, [key], body="BidInput", status=201, headers=LOCATION,
+             links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id")})
+    bid["responses"]["200"] = _json(ref("Bid"), "带已用过的键重试：首次接受的同一笔出价")
+    payment = op("recordPayment", "登记一笔到账（已登记合同的双方单位成员或其经纪人），附付款回单 PDF；累计不超过合同成交额",
+                 _json(ref("Payment"), "已登记的到账"), WRITE_ERRORS, TOKEN, [key], body="PaymentInput", status=201,
+                 headers=LOCATION, links={"GetPayments": link("getPayments", "该合同的付款计划与到账记录",
+                                                              contract_id="$response.body#/contract_id")})
+    payment["responses"]["200"] = _json(ref("Payment"), "带已用过的键重试：首次登记的同一笔到账")
+    return {
+        "/trades": {"get": op("listTrades", "成果定价与交易（协议定价公示、挂牌、拍卖、密封竞价），最新在前",
+                              _json(ref("TradePage"), "一页交易"), (400,), parameters=params(TRADE_PARAMS),
+                              links={"GetTrade": link("getTrade", "读取第一项交易",
+                                                      trade_id="$response.body#/items/0/id")})},
+        "/trades/{trade_id}": {
+            "parameters": [trade_id],
+            "get": op("getTrade", "一项交易：结束后含全部出价记录；进行中只含调用者本单位的出价", _json(ref("TradeDetail"), "交易"),
+                      (404,), OPTIONAL_TOKEN, links={"PlaceBid": link("placeBid", "对该交易出价",
+                                                                       trade_id="$response.body#/id")}),
+        },
+        "/trades/{trade_id}/bids": {"parameters": [trade_id], "post": bid},
+        "/tenders": {"get": op("listTenders", "技术需求招标，最新在前", _json(ref("TenderPage"), "一页招标"), (400,),
+                               parameters=params(TENDER_PARAMS),
+                               links={"GetTender": link("getTender", "读取第一项招标",
+                                                        tender_id="$response.body#/items/0/id")})},
+        "/tenders/{tender_id}": {
+            "parameters": [tender_id],
+            "get": op("getTender", "一项招标：要求、预算上限、截止与开标时间和投标数（开标前投标内容任何人不可见）",
+                      _json(ref("Tender"), "招标"), (404,)),
+        },
+        "/contracts/{contract_id}/payments": {
+            "parameters": [contract_id],
+            "get": op("getPayments", "合同的付款计划与到账记录（合同双方、其经纪人和辖区登记机构）",
+                      _json(ref("PaymentRecord"), "付款计划与到账"), (401, 404), TOKEN,
+                      links={"RecordPayment": link("recordPayment", "为该合同登记一笔到账",
+                                                   contract_id="$response.body#/contract_id")}),
+            "post": payment,
+        },
+    }
+
+
 def _read_paths() -> dict:
     return {
         "/": {"get": op("index", "API 入口", _json(ref("Index"), "名称与版本"))},
@@ -217,11 +265,11 @@ def _read_paths() -> dict:
 def build_spec() -> dict:
     """The whole document (a new dict each call; the input schemas are as of today and the regions table)."""
     paths = {**_read_paths(), **_listing_paths("result", "results", "Result", "成果"),
-             **_listing_paths("need", "needs", "Need", "需求"), **_contract_paths()}
+             **_listing_paths("need", "needs", "Need", "需求"), **_contract_paths(), **_deal_paths()}
     return {
         "openapi": "3.1.0",
         "info": {"title": "技术市场 API", "version": "1",
-                 "description": "成果、需求、技术合同与统计的 JSON 接口。金额一律为以元为单位、两位小数的字符串；"
+                 "description": "成果、需求、技术合同、成果定价与交易、招标、资金结算登记与统计的 JSON 接口。金额一律为以元为单位、两位小数的字符串；"
                                 "错误为 {\"error\": {\"code\", \"message\"}} 加 4xx 状态码：不符合本文档的为 400（参数）"
                                 "或 422（请求体），符合本文档但彼此冲突或与当前状态冲突的为 409。"
                                 "文本参数给空值（如 region=）等于不给。"},

@@ -2,7 +2,8 @@
 
 Request bodies are not here: api/inputs.py reads them off the forms that validate them.
 """
-from models import AMENDMENT_STATUS_LABELS, CONTRACT_STATUS_LABELS, STATUS_LABELS
+from models import AMENDMENT_STATUS_LABELS, CONTRACT_STATUS_LABELS, STATUS_LABELS, TENDER_STATUS_LABELS, TRADE_STATUS_LABELS
+from models.trade import ROUTE_LABELS
 from models.contract import CONTRACT_SUBTYPES, CONTRACT_TYPES, DEDUCTION_KINDS
 from models.user import ROLES
 from models.vocab import MATURITY_LEVELS, ORG_TYPES, TECH_FIELDS
@@ -79,7 +80,7 @@ CONTRACT_FIELDS = {
     "valid_from": nullable(DATE), "valid_until": nullable(DATE), "contract_amount": MONEY, "tech_amount": MONEY,
     "deductions": ref("Deductions"), "submitted_at": nullable(DATETIME), "due_on": nullable(DATE),
     "registered_on": nullable(DATE), "refusal_reason": nullable(string()), "created_at": DATETIME,
-    "updated_at": DATETIME,
+    "updated_at": DATETIME, "paid_amount": {**MONEY, "description": "已登记到账金额（资金结算登记，元）"},
 }
 FIGURES = {"contracts": INTEGER, "contract_amount": MONEY, "tech_amount": MONEY}
 YOY = {"previous": obj(FIGURES, list(FIGURES)), "yoy_contracts": string(), "yoy_contract_amount": string(),
@@ -100,6 +101,35 @@ def page_of(item: dict) -> dict:
 
 FACETS_NOTE = ("[值, 条数]：field、province、city、maturity、mode、bounty（yes/no）；"
                "每个分面计数时不用它自己的筛选条件，其余条件照用（与浏览页相同）")
+
+TRADE_FIELDS = {
+    "id": INTEGER, "route": string(enum=list(ROUTE_LABELS)), "route_label": string(),
+    "status": string(enum=list(TRADE_STATUS_LABELS)), "status_label": string(), "title": string(),
+    "result_id": INTEGER, "organisation": string(), "transfer_mode": string(),
+    "price": {**MONEY, "description": "协议定价的拟交易价、挂牌价，或竞价的起始价（元）"}, "increment": MONEY,
+    "deposit": {**MONEY, "description": "保证金（线下缴纳，本站只作登记）"}, "has_reserve": BOOLEAN,
+    "reserve": {**nullable(MONEY), "description": "保留价：结束后才公开"},
+    "current_price": {**nullable(MONEY), "description": "增价竞价的当前最高价；密封竞价结束前不公开"},
+    "bid_count": INTEGER, "starts_at": DATETIME, "ends_at": DATETIME, "final_price": nullable(MONEY),
+    "closed_at": nullable(DATETIME),
+}
+BID = obj({"id": INTEGER, "trade_id": INTEGER, "seq": INTEGER, "amount": MONEY, "bidder": string(),
+           "placed_at": DATETIME}, ["id", "trade_id", "seq", "amount", "bidder", "placed_at"])
+TENDER_FIELDS = {
+    "id": INTEGER, "need_id": INTEGER, "title": string(), "status": string(enum=list(TENDER_STATUS_LABELS)),
+    "status_label": string(), "organisation": string(), "requirements": string(),
+    "budget": {**nullable(MONEY), "description": "预算上限（元），未公开时为 null"}, "deadline_at": DATETIME,
+    "opens_at": DATETIME, "proposals": {**INTEGER, "description": "已收到的投标数（开标前内容任何人不可见）"},
+    "decided_at": nullable(DATETIME),
+}
+PAYMENT_FIELDS = {
+    "id": INTEGER, "contract_id": INTEGER, "amount": MONEY, "paid_on": DATE, "reference": string(),
+    "milestone_id": nullable(INTEGER), "receipt_name": string(), "recorded_by": nullable(string()),
+    "recorded_at": DATETIME, "voided": BOOLEAN, "void_reason": nullable(string()),
+}
+MILESTONE = obj({"id": INTEGER, "seq": INTEGER, "title": string(), "due_on": DATE, "amount": MONEY,
+                 "paid_amount": MONEY, "overdue": BOOLEAN},
+                ["id", "seq", "title", "due_on", "amount", "paid_amount", "overdue"])
 
 SCHEMAS = {
     "Error": obj({"error": obj({
@@ -150,6 +180,19 @@ SCHEMAS = {
         ["region", "dim", "by", "period", "items"]),
     "StatsBulletin": obj({"region": nullable(string()), "period": ref("Period"), "text": string()},
                          ["region", "period", "text"]),
+    "Trade": obj(TRADE_FIELDS, list(TRADE_FIELDS)),
+    "TradeDetail": obj({**TRADE_FIELDS, "bids": array(ref("Bid"))}, [*TRADE_FIELDS, "bids"],
+                       description="bids：结束后为全部出价；进行中仅为调用者本单位的出价"),
+    "TradePage": page_of(ref("Trade")),
+    "Bid": BID,
+    "Tender": obj(TENDER_FIELDS, list(TENDER_FIELDS)),
+    "TenderPage": page_of(ref("Tender")),
+    "Payment": obj(PAYMENT_FIELDS, list(PAYMENT_FIELDS)),
+    "PaymentRecord": obj({"contract_id": INTEGER, "contract_amount": MONEY, "paid_amount": MONEY,
+                          "unpaid_amount": MONEY, "planned_amount": MONEY, "milestones": array(MILESTONE),
+                          "payments": array(ref("Payment"))},
+                         ["contract_id", "contract_amount", "paid_amount", "unpaid_amount", "planned_amount",
+                          "milestones", "payments"]),
     "Me": obj({"username": string(), "role": string(enum=list(ROLES)), "organisation": nullable(string())},
               ["username", "role", "organisation"]),
     "Index": obj({"name": string(), "version": INTEGER, "openapi": string()}, ["name", "version"]),

@@ -72,6 +72,7 @@ def contract_json(contract, with_events: bool = False) -> dict:
         "submitted_at": utc(contract.submitted_at), "due_on": day(contract.due_on),
         "registered_on": day(contract.registered_on), "refusal_reason": contract.refusal_reason,
         "created_at": utc(contract.created_at), "updated_at": utc(contract.updated_at),
+        "paid_amount": yuan_str(contract.paid_fen or 0),
     }
     if with_events:
         data["amendments"] = [amendment_json(a) for a in contract.amendments]

@@ -1,6 +1,6 @@
 """The payment page of a registered contract (/contracts/<id>/payments): the plan, the payments received with their
 receipts, and — for the parties — forms to record a payment, change the plan and void a mistaken entry."""
-from flask import abort, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, make_response, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from wtforms.validators import ValidationError
 

@@ -118,6 +118,14 @@ ROUTES: dict[str, str] = {
     "contracts.download": LOGGED_IN,
     "contracts.certificate": LOGGED_IN,
     "contracts.amend": LOGGED_IN,
+    # trades, tenders and payments on record (api/deals.py): the same rules as their pages
+    "api.list_trades": PUBLIC,
+    "api.get_trade": PUBLIC,  # a bidder's own bids before the close (the token is optional)
+    "api.place_bid": "trade.take_part",  # an auction one's organisation was approved for
+    "api.list_tenders": PUBLIC,
+    "api.get_tender": PUBLIC,
+    "api.contract_payments": LOGGED_IN,  # the contract's parties and the registrar of its region
+    "api.record_payment": "payment.record",  # a registered contract of one's own
     "api.contract_amend": LOGGED_IN,
     "api.amendment_action": LOGGED_IN,
     "contracts.amendment_action": LOGGED_IN,
