@@ -130,7 +130,10 @@ class Contract(db.Model):
     seller_confirmed_at: Mapped[datetime | None]
     seller_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # 到账金额 on record: the payments that count (models/payment.py), never more than the contract amount.
-    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Set by the database on insert (server default, read when first used): an INSERT names no column that older
+    # schemas lack (the migration tests write contracts at earlier revisions).
+    paid_fen: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    __mapper_args__ = {"eager_defaults": False}
 
     events = relationship("ContractEvent", back_populates="contract", order_by="ContractEvent.id")
     attachments = relationship("ContractAttachment", back_populates="contract", order_by="ContractAttachment.id")

@@ -71,7 +71,7 @@ WORLD_ARGS = {"registration_no": "registration_no"}
 # the first id of a two-id route (a child must belong to it)
 PARENTS = {"contract", "need", "thread", "trade", "tender"}
 # the trade an endpoint names when it is not the world's auction
-TRADE_OF = {"trading.resolve": "agreed_trade", "trading.object_to": "agreed_trade"}
+TRADE_OF = {"trading.resolve": "agreed_trade", "trading.object_to": "agreed_trade", "api.object_to_trade": "agreed_trade"}
 # kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
 PERSONAL = {"message", "token", "user", "saved_search"}
 
@@ -203,6 +203,12 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "api.get_trade": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS}, "other_region": ALL | {ANONYMOUS}},
     "api.place_bid": {},  # the enterprise registered for the world's auction but is not approved
     "api.get_tender": {"own": ALL | {ANONYMOUS}, "other_org": ALL | {ANONYMOUS}, "other_region": ALL | {ANONYMOUS}},
+    "api.register_for_trade": {"own": {"enterprise"}, "other_org": {"institute", "enterprise"},
+                               "other_region": {"institute", "enterprise"}},
+    "api.object_to_trade": {"own": ALL, "other_org": ALL, "other_region": ALL},
+    "api.submit_proposal": {"own": {"institute"}, "other_org": {"institute"}, "other_region": {"institute"}},
+    "api.set_payment_plan": {"own": {"institute", "enterprise"}},
+    "api.void_payment": {"own": {"institute"}},
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)
@@ -253,6 +259,10 @@ def body_for(endpoint: str, world: dict) -> dict:
         "api.record_payment": {"amount": "1.00", "paid_on": "2026-04-02",
                                "receipt_pdf": base64.b64encode(RECEIPT).decode()},
         "api.place_bid": {"amount": "1000000.00"},
+        "api.register_for_trade": {"terms": "一次付清"}, "api.object_to_trade": {"body": "价格过低"},
+        "api.submit_proposal": {"price": "800000.00", "body": "技术方案"},
+        "api.set_payment_plan": {"milestones": [{"title": "首付款", "due_on": "2026-05-01", "amount": "1.00"}]},
+        "api.void_payment": {"reason": "录错了"},
         "tenders.award": {"note": ""}, "tenders.fail": {"note": "流标"}, "tenders.open_contract": {"signed_on": "2026-12-01"},
     }
     return dict(bodies.get(endpoint, {}))
@@ -271,7 +281,8 @@ STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "c
          "subscriptions.unfollow_need": "published", "threads.ask_result": "published",
          "threads.ask_need": "published", "trading.publish": "published", "tenders.publish": "published",
          **{f"payments.{name}": "registered" for name in ("show", "receipt", "record", "plan", "void")},
-         "api.contract_payments": "registered", "api.record_payment": "registered"}
+         "api.contract_payments": "registered", "api.record_payment": "registered",
+         "api.set_payment_plan": "registered", "api.void_payment": "registered"}
 
 
 def is_api(endpoint: str) -> bool:

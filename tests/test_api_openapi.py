@@ -7,6 +7,7 @@ schema the document gives for that path, method and status.
 import base64
 import json
 import re
+from datetime import date
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
@@ -20,6 +21,7 @@ from tests.factories import make_need, make_result
 PREFIX = "/api/v1"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 TOO_LARGE = json.dumps({"summary": "长" * 400_000})
+RECEIPT = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 
 
 @pytest.fixture
@@ -127,7 +129,18 @@ def data(app, client):
         trading.decide_party(inst, trade, trading.register(ent, trade, "一次付清"), True)
         world["trade"] = trade.id
         world["tender"] = tenders.publish(ent, db.session.get(TechNeed, world["need"]), {
-            "requirements": "指标优于需求所列", "deadline_at": utcnow() + timedelta(days=3)}).id
+            "requirements": "指标优于需求所列", "budget_fen": 100_000_000, "deadline_at": utcnow() + timedelta(days=3)}).id
+        second = make_result(db.session.get(Organisation, world["orgs"]["inst"]), inst, title="协议定价的成果")
+        world["agreed"] = trading.publish(inst, second, "agreed", {
+            "transfer_mode": "许可", "price_fen": 50_000_000, "counterpart_name": "某公司", "completers": "张三"}).id
+        db.session.commit()
+    with app.app_context():
+        from marketplace.files import Upload
+        from marketplace.payments import services as payments
+
+        inst = db.session.get(User, world["ids"]["inst"])
+        world["payment"] = payments.record_payment(inst, world["registered2"], 500_00, date(2026, 4, 2),
+                                                   Upload("回单.pdf", RECEIPT))[0].id
         db.session.commit()
     # Verification answers: two per minute here, so that the third case is refused (429).
     app.config["VERIFY_RATE_LIMIT"] = "2 per minute"
@@ -250,7 +263,7 @@ def cases(w: dict) -> list[tuple]:
         ("get", "/tenders/{tender_id}", "/tenders/999999", None, {}, 404),
     ]
     paid, paid_path = f"/contracts/{w['registered2']}/payments", "/contracts/{contract_id}/payments"
-    receipt = base64.b64encode(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n").decode()
+    receipt = base64.b64encode(RECEIPT).decode()
     payment = {"json": {"amount": "1000.00", "paid_on": "2026-04-01", "receipt_pdf": receipt, "reference": "B-1"},
                "headers": {"Idempotency-Key": "pay-1"}}
     rows += [
@@ -267,6 +280,59 @@ def cases(w: dict) -> list[tuple]:
         ("get", paid_path, paid, "ent", {}, 200),
         ("get", paid_path, paid, None, {}, 401),
         ("get", paid_path, paid, "far", {}, 404),
+    ]
+    registrations, objections = "/trades/{trade_id}/registrations", "/trades/{trade_id}/objections"
+    agreed, proposals = f"/trades/{w['agreed']}", "/tenders/{tender_id}/proposals"
+    tender, plan, void = f"/tenders/{w['tender']}", "/contracts/{contract_id}/payment-plan", \
+        "/contracts/{contract_id}/payments/{payment_id}/void"
+    plan_url, void_url = f"/contracts/{w['registered2']}/payment-plan", f"{paid}/{w['payment']}/void"
+    milestones = {"json": {"milestones": [{"title": "首付款", "due_on": "2026-04-01", "amount": "1000.00"}]}}
+    rows += [
+        ("post", registrations, f"{trade}/registrations", "far", {"json": {"terms": "一次付清"}}, 201),
+        ("post", registrations, f"{trade}/registrations", "ent", {"json": {}}, 409),  # registered already
+        ("post", registrations, f"{trade}/registrations", "far", raw, 400),
+        ("post", registrations, f"{trade}/registrations", None, {"json": {}}, 401),
+        ("post", registrations, f"{trade}/registrations", "broker", {"json": {}}, 403),
+        ("post", registrations, "/trades/999999/registrations", "far", {"json": {}}, 404),
+        ("post", registrations, f"{trade}/registrations", "far", huge, 413),
+        ("post", registrations, f"{trade}/registrations", "far", form, 415),
+        ("post", registrations, f"{trade}/registrations", "far", {"json": {"terms": 5}}, 422),
+        ("post", objections, f"{agreed}/objections", "ent", {"json": {"body": "价格明显低于评估值"}}, 201),
+        ("post", objections, f"{trade}/objections", "ent", {"json": {"body": "拍卖不受理异议"}}, 409),
+        ("post", objections, f"{agreed}/objections", "ent", raw, 400),
+        ("post", objections, f"{agreed}/objections", None, {"json": {"body": "x"}}, 401),
+        ("post", objections, "/trades/999999/objections", "ent", {"json": {"body": "x"}}, 404),
+        ("post", objections, f"{agreed}/objections", "ent", huge, 413),
+        ("post", objections, f"{agreed}/objections", "ent", form, 415),
+        ("post", objections, f"{agreed}/objections", "ent", {"json": {"body": ""}}, 422),
+        ("post", proposals, f"{tender}/proposals", "inst", {"json": {"price": "800000.00", "body": "三阶段方案"}}, 201),
+        ("post", proposals, f"{tender}/proposals", "inst", {"json": {"price": "2000000.00", "body": "超预算"}}, 409),
+        ("post", proposals, f"{tender}/proposals", "inst", raw, 400),
+        ("post", proposals, f"{tender}/proposals", None, {"json": {"price": "1.00", "body": "x"}}, 401),
+        ("post", proposals, f"{tender}/proposals", "ent", {"json": {"price": "1.00", "body": "x"}}, 403),
+        ("post", proposals, "/tenders/999999/proposals", "inst", {"json": {"price": "1.00", "body": "x"}}, 404),
+        ("post", proposals, f"{tender}/proposals", "inst", huge, 413),
+        ("post", proposals, f"{tender}/proposals", "inst", form, 415),
+        ("post", proposals, f"{tender}/proposals", "inst", {"json": {"body": "没有报价"}}, 422),
+        ("put", plan, plan_url, "inst", milestones, 200),
+        ("put", plan, plan_url, "inst", {"json": {"milestones": [
+            {"title": "一次付清", "due_on": "2026-04-01", "amount": "99999999.00"}]}}, 409),
+        ("put", plan, plan_url, "inst", raw, 400),
+        ("put", plan, plan_url, None, milestones, 401),
+        ("put", plan, plan_url, "official_km", milestones, 403),
+        ("put", plan, plan_url, "far", milestones, 404),
+        ("put", plan, plan_url, "inst", huge, 413),
+        ("put", plan, plan_url, "inst", form, 415),
+        ("put", plan, plan_url, "inst", {"json": {"milestones": "全部"}}, 422),
+        ("post", void, void_url, "ent", {"json": {"reason": "不是这笔"}}, 403),  # only the recording organisation
+        ("post", void, void_url, "inst", {"json": {"reason": "金额录错"}}, 200),
+        ("post", void, void_url, "inst", {"json": {"reason": "再作废一次"}}, 409),
+        ("post", void, void_url, "inst", raw, 400),
+        ("post", void, void_url, None, {"json": {"reason": "x"}}, 401),
+        ("post", void, void_url, "far", {"json": {"reason": "x"}}, 404),
+        ("post", void, void_url, "inst", huge, 413),
+        ("post", void, void_url, "inst", form, 415),
+        ("post", void, void_url, "inst", {"json": {"reason": ""}}, 422),
     ]
     # Bodies valid field by field that break a rule between fields (409 rule_conflict).
     conflicts = {"result": ({"ip_types": ["无", "发明专利"]}, "price_min=9&price_max=1"),

@@ -20,7 +20,7 @@ from marketplace.api.inputs import Body, check_body, read_args, register_body, t
 from marketplace.api.pagination import PAGING, paged_json
 from marketplace.api.payload import ApiError, Key, check_form, formdata, idempotency_key, read_json_object
 from marketplace.api.serializers import day, utc
-from marketplace.contracts.forms import FIRST_DAY
+from marketplace.contracts.forms import FIRST_DAY, TERM_DATES
 from marketplace.files import Upload
 from marketplace.form_fields import DateRange, clean_line, days_from_today, fixed, max_length, required
 from marketplace.money import parse_yuan, yuan_str
@@ -28,10 +28,13 @@ from marketplace.payments import services as payments
 from marketplace.permissions import LOGGED_IN, permission_required
 from marketplace.tenders import services as tenders
 from marketplace.trading import services as trading
-from marketplace.trading.forms import BidForm, MoneyField
+from marketplace.payments.forms import VoidForm
+from marketplace.patterns import NOT_BLANK, YUAN_ABOVE_ZERO
+from marketplace.tenders.forms import ProposalForm
+from marketplace.trading.forms import BidForm, MoneyField, ObjectionForm, RegisterForm
 from models import Contract, Payment, Tender, Trade, TradeStatus, db
 from models.tender import TENDER_STATUS_LABELS
-from models.trade import ROUTE_LABELS
+from models.trade import PARTY_STATUS_LABELS, ROUTE_LABELS
 
 NO_CSRF = {"csrf": False}
 KEY_SCHEMA = {"type": "string", "pattern": r"^[A-Za-z0-9_.:\-]{1,64}$",
@@ -67,6 +70,36 @@ register_body("PaymentInput", Body(PaymentApiForm, PAYMENT_KEYS, always=("receip
                     "contentMediaType": "application/pdf",
                     "description": "付款回单 PDF 的 Base64 编码（不含脚本、内嵌文件；否则 409）"},
     "idempotency_key": KEY_SCHEMA}))
+
+
+
+class PlanApiForm(FlaskForm):
+    """The plan call's body has no form fields of its own: its milestones are checked by the service."""
+
+
+REGISTER_KEYS = {"terms": Key("terms", description="受让条件 / 报名说明；挂牌交易必填（否则 409）")}
+OBJECTION_KEYS = {"body": Key("body")}
+PROPOSAL_KEYS = {"price": Key("price", "yuan_as_wan", required=True,
+                              description="报价（元）：不超过招标预算上限（否则 409）"),
+                 "body": Key("body")}
+VOID_KEYS = {"reason": Key("reason")}
+register_body("RegistrationInput", Body(RegisterForm, REGISTER_KEYS, min_properties=0))
+register_body("ObjectionInput", Body(ObjectionForm, OBJECTION_KEYS))
+register_body("ProposalInput", Body(ProposalForm, PROPOSAL_KEYS, description="投标文件的附件请在网页上传；"
+                                                                            "通过接口再次提交会替换此前的报价、方案和附件"))
+register_body("PaymentVoid", Body(VoidForm, VOID_KEYS))
+MILESTONE_INPUT = {"type": "object", "additionalProperties": False, "required": ["title", "due_on", "amount"],
+                   "properties": {
+                       "title": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": NOT_BLANK,
+                                 "description": "名称，如“首付款”"},
+                       "due_on": {"type": "string", "pattern": TERM_DATES.pattern(),
+                                  "description": f"应付日期，YYYY-MM-DD，{TERM_DATES.describe()}；不早于合同签订日、"
+                                                 "不晚于 30 年后（否则 409）"},
+                       "amount": {"type": "string", "pattern": YUAN_ABOVE_ZERO,
+                                  "description": "金额（元，十进制字符串，两位小数以内，大于 0）"}}}
+register_body("PaymentPlan", Body(PlanApiForm, {}, always=("milestones",), extra={
+    "milestones": {"type": "array", "maxItems": payments.MAX_MILESTONES, "items": MILESTONE_INPUT,
+                   "description": "全部各期（替换原计划；空数组即清空）；合计不超过合同成交额（否则 409）"}}))
 
 ROUTE = text_param("route", "定价方式", enum=ROUTE_LABELS, code="bad_filter",
                    message=f"未知的定价方式，可用：{', '.join(ROUTE_LABELS)}。")
@@ -190,6 +223,54 @@ def place_bid(trade_id: int):
     return jsonify(bid_json(bid)), (201 if created else 200), {"Location": location}
 
 
+def party_json(party) -> dict:
+    return {"id": party.id, "trade_id": party.trade_id, "organisation": party.organisation.name,
+            "status": party.status, "status_label": PARTY_STATUS_LABELS[party.status], "terms": party.terms,
+            "deposit": yuan_str(party.deposit_fen), "created_at": utc(party.created_at)}
+
+
+def objection_json(objection) -> dict:
+    return {"id": objection.id, "trade_id": objection.trade_id, "body": objection.body, "status": objection.status,
+            "resolution": objection.resolution or None, "created_at": utc(objection.created_at)}
+
+
+def _form_body(name: str, form_class, keys: dict):
+    """The call's JSON checked by the document and then by the page's own form (409 for its rules)."""
+    body = read_json_object()
+    check_body(name, body, explain=lambda flat: form_class(formdata=formdata(flat, keys), meta=NO_CSRF))
+    form = form_class(formdata=formdata(body, keys), meta=NO_CSRF)
+    check_form(form, keys)
+    return form
+
+
+@bp.route("/trades/<id:trade_id>/registrations", methods=["POST"])
+@permission_required("trade.take_part")
+def register_for_trade(trade_id: int):
+    """Register one's organisation as an intended buyer (挂牌: accepted at once) or a bidder (the owner approves)."""
+    trade = _trade(trade_id)
+    form = _form_body("RegistrationInput", RegisterForm, REGISTER_KEYS)
+    try:
+        party = trading.register(current_user, trade, form.terms.data)
+    except trading.TradeError as exc:
+        raise _as_conflict(exc) from None
+    db.session.commit()
+    return jsonify(party_json(party)), 201, {"Location": url_for("api.get_trade", trade_id=trade_id)}
+
+
+@bp.route("/trades/<id:trade_id>/objections", methods=["POST"])
+@permission_required(LOGGED_IN)
+def object_to_trade(trade_id: int):
+    """Object to an agreed price during its notice period (three objections a person)."""
+    trade = _trade(trade_id)
+    form = _form_body("ObjectionInput", ObjectionForm, OBJECTION_KEYS)
+    try:
+        objection = trading.object_to(current_user, trade, form.body.data)
+    except trading.TradeError as exc:
+        raise _as_conflict(exc) from None
+    db.session.commit()
+    return jsonify(objection_json(objection)), 201, {"Location": url_for("api.get_trade", trade_id=trade_id)}
+
+
 # Tenders
 
 @bp.route("/tenders")
@@ -208,6 +289,24 @@ def get_tender(tender_id: int):
     if tender is None:
         raise ApiError(404, "not_found", "招标项目不存在。")
     return jsonify(tender_json(tender))
+
+
+@bp.route("/tenders/<id:tender_id>/proposals", methods=["POST"])
+@permission_required("tender.bid")
+def submit_proposal(tender_id: int):
+    """Submit (or replace) one's organisation's sealed proposal before the deadline; nobody reads it before the
+    opening."""
+    if db.session.get(Tender, tender_id) is None:
+        raise ApiError(404, "not_found", "招标项目不存在。")
+    form = _form_body("ProposalInput", ProposalForm, PROPOSAL_KEYS)
+    try:
+        proposal = tenders.submit(current_user, tender_id, form.price.fen, form.body.data)
+    except tenders.TenderError as exc:
+        raise _as_conflict(exc) from None
+    db.session.commit()
+    return jsonify({"id": proposal.id, "tender_id": proposal.tender_id, "price": yuan_str(proposal.price_fen),
+                    "status": proposal.status, "submitted_at": utc(proposal.submitted_at)}), 201, \
+        {"Location": url_for("api.get_tender", tender_id=tender_id)}
 
 
 # Payments on record
@@ -252,3 +351,34 @@ def record_payment(contract_id: int):
     db.session.commit()
     location = url_for("api.contract_payments", contract_id=contract.id)
     return jsonify(payment_json(payment)), (201 if created else 200), {"Location": location}
+
+
+@bp.route("/contracts/<id:contract_id>/payment-plan", methods=["PUT"])
+@permission_required("payment.record")
+def set_payment_plan(contract_id: int):
+    """Replace the payment plan of a registered contract (its parties)."""
+    contract = _payment_contract(contract_id)
+    body = read_json_object()
+    check_body("PaymentPlan", body)
+    rows = [(item["title"], item["due_on"], parse_yuan(item["amount"])) for item in body["milestones"]]
+    try:
+        payments.set_plan(current_user, contract.id, payments.parse_plan(rows))
+    except payments.PaymentError as exc:
+        raise _as_conflict(exc) from None
+    db.session.commit()
+    db.session.expire_all()
+    return jsonify(payment_record_json(db.session.get(Contract, contract.id)))
+
+
+@bp.route("/contracts/<id:contract_id>/payments/<id:payment_id>/void", methods=["POST"])
+@permission_required("payment.record")
+def void_payment(contract_id: int, payment_id: int):
+    """Void a mistaken entry one's organisation recorded, with the reason (it stays on record, not counted)."""
+    contract = _payment_contract(contract_id)
+    form = _form_body("PaymentVoid", VoidForm, VOID_KEYS)
+    try:
+        payment = payments.void_payment(current_user, contract.id, payment_id, form.reason.data)
+    except payments.PaymentError as exc:
+        raise _as_conflict(exc) from None
+    db.session.commit()
+    return jsonify(payment_json(payment))

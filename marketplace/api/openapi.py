@@ -196,7 +196,10 @@ def _deal_paths() -> dict:
     payment = op("recordPayment", "登记一笔到账（已登记合同的双方单位成员或其经纪人），附付款回单 PDF；累计不超过合同成交额",
                  _json(ref("Payment"), "已登记的到账"), WRITE_ERRORS, TOKEN, [key], body="PaymentInput", status=201,
                  headers=LOCATION, links={"GetPayments": link("getPayments", "该合同的付款计划与到账记录",
-                                                              contract_id="$response.body#/contract_id")})
+                                                              contract_id="$response.body#/contract_id"),
+                                          "VoidPayment": link("voidPayment", "作废这笔到账（如系误登记）",
+                                                              contract_id="$response.body#/contract_id",
+                                                              payment_id="$response.body#/id")})
     payment["responses"]["200"] = _json(ref("Payment"), "带已用过的键重试：首次登记的同一笔到账")
     return {
         "/trades": {"get": op("listTrades", "成果定价与交易（协议定价公示、挂牌、拍卖、密封竞价），最新在前",
@@ -206,10 +209,27 @@ def _deal_paths() -> dict:
         "/trades/{trade_id}": {
             "parameters": [trade_id],
             "get": op("getTrade", "一项交易：结束后含全部出价记录；进行中只含调用者本单位的出价", _json(ref("TradeDetail"), "交易"),
-                      (404,), OPTIONAL_TOKEN, links={"PlaceBid": link("placeBid", "对该交易出价",
-                                                                       trade_id="$response.body#/id")}),
+                      (404,), OPTIONAL_TOKEN, links={
+                          "PlaceBid": link("placeBid", "对该交易出价", trade_id="$response.body#/id"),
+                          "RegisterForTrade": link("registerForTrade", "报名参与该交易", trade_id="$response.body#/id"),
+                          "ObjectToTrade": link("objectToTrade", "对该协议定价公示提出异议", trade_id="$response.body#/id")}),
         },
         "/trades/{trade_id}/bids": {"parameters": [trade_id], "post": bid},
+        "/trades/{trade_id}/registrations": {
+            "parameters": [trade_id],
+            "post": op("registerForTrade", "以本单位名义报名：挂牌交易登记为意向受让方（即时生效），拍卖、密封竞价报名竞买（发布单位审核、"
+                                           "登记保证金后方可出价）", _json(ref("TradeParty"), "报名"), WRITE_ERRORS, TOKEN,
+                       body="RegistrationInput", status=201, headers=LOCATION,
+                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id")}),
+        },
+        "/trades/{trade_id}/objections": {
+            "parameters": [trade_id],
+            "post": op("objectToTrade", "公示期内对协议定价提出异议（登录用户，每人每项最多 3 条），发布单位须答复",
+                       _json(ref("Objection"), "已提交的异议"), (400, 401, 404, 409, 413, 415, 422), TOKEN,
+                       body="ObjectionInput", status=201,
+                       headers=LOCATION,
+                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id")}),
+        },
         "/tenders": {"get": op("listTenders", "技术需求招标，最新在前", _json(ref("TenderPage"), "一页招标"), (400,),
                                parameters=params(TENDER_PARAMS),
                                links={"GetTender": link("getTender", "读取第一项招标",
@@ -217,15 +237,41 @@ def _deal_paths() -> dict:
         "/tenders/{tender_id}": {
             "parameters": [tender_id],
             "get": op("getTender", "一项招标：要求、预算上限、截止与开标时间和投标数（开标前投标内容任何人不可见）",
-                      _json(ref("Tender"), "招标"), (404,)),
+                      _json(ref("Tender"), "招标"), (404,), links={
+                          "SubmitProposal": link("submitProposal", "投标", tender_id="$response.body#/id")}),
+        },
+        "/tenders/{tender_id}/proposals": {
+            "parameters": [tender_id],
+            "post": op("submitProposal", "以本单位名义投标（科研机构、高校成员；截止前再次提交即替换）：开标前任何人都看不到报价和方案",
+                       _json(ref("Proposal"), "已提交的投标（只返回本单位自己的）"), WRITE_ERRORS, TOKEN,
+                       body="ProposalInput", status=201, headers=LOCATION,
+                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/tender_id")}),
         },
         "/contracts/{contract_id}/payments": {
             "parameters": [contract_id],
             "get": op("getPayments", "合同的付款计划与到账记录（合同双方、其经纪人和辖区登记机构）",
                       _json(ref("PaymentRecord"), "付款计划与到账"), (401, 404), TOKEN,
                       links={"RecordPayment": link("recordPayment", "为该合同登记一笔到账",
-                                                   contract_id="$response.body#/contract_id")}),
+                                                   contract_id="$response.body#/contract_id"),
+                             "SetPaymentPlan": link("setPaymentPlan", "登记或修改付款计划",
+                                                    contract_id="$response.body#/contract_id"),
+                             "VoidPayment": link("voidPayment", "作废第一笔到账", contract_id="$response.body#/contract_id",
+                                                 payment_id="$response.body#/payments/0/id")}),
             "post": payment,
+        },
+        "/contracts/{contract_id}/payment-plan": {
+            "parameters": [contract_id],
+            "put": op("setPaymentPlan", "登记或替换付款计划（已登记合同的双方单位成员或其经纪人；最多 12 期，合计不超过合同成交额）",
+                      _json(ref("PaymentRecord"), "保存后的付款计划与到账"), WRITE_ERRORS, TOKEN, body="PaymentPlan",
+                      links={"GetPayments": link("getPayments", "付款计划与到账记录",
+                                                 contract_id="$response.body#/contract_id")}),
+        },
+        "/contracts/{contract_id}/payments/{payment_id}/void": {
+            "parameters": [contract_id, path_id("payment_id", "到账记录编号")],
+            "post": op("voidPayment", "作废一笔误登记的到账（登记它的单位，须写明原因）：记录保留，不再计入到账金额",
+                       _json(ref("Payment"), "已作废的到账"), WRITE_ERRORS, TOKEN, body="PaymentVoid",
+                       links={"GetPayments": link("getPayments", "付款计划与到账记录",
+                                                  contract_id="$response.body#/contract_id")}),
         },
     }
 

@@ -126,6 +126,11 @@ ROUTES: dict[str, str] = {
     "api.get_tender": PUBLIC,
     "api.contract_payments": LOGGED_IN,  # the contract's parties and the registrar of its region
     "api.record_payment": "payment.record",  # a registered contract of one's own
+    "api.register_for_trade": "trade.take_part",  # another organisation's open listing or auction
+    "api.object_to_trade": LOGGED_IN,  # an agreed price during its notice period
+    "api.submit_proposal": "tender.bid",  # another organisation's open tender, before its deadline
+    "api.set_payment_plan": "payment.record",
+    "api.void_payment": "payment.record",  # the recording organisation's own entries
     "api.contract_amend": LOGGED_IN,
     "api.amendment_action": LOGGED_IN,
     "contracts.amendment_action": LOGGED_IN,
