@@ -10,7 +10,7 @@ from tests.contract_helpers import draft, officials, parties
 from tests.factories import make_user
 
 PROCESSES = 4
-PER_PROCESS = 25
+PER_PROCESS = 12
 
 
 def _register_slice(config: dict, contract_ids: list[int], official_id: int, queue) -> None:

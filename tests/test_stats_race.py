@@ -8,7 +8,7 @@ from marketplace.stats import rollup
 from models import db
 
 PROCESSES = 4
-PER_PROCESS = 30
+PER_PROCESS = 15
 
 
 def _insert_slice(config: dict, worker: int, queue) -> None:
