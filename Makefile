@@ -15,7 +15,7 @@ PG_TEST_URL := postgresql://postgres@127.0.0.1:5432/$(PG_TEST_DB)
 PYTEST_ARGS ?=
 
 .PHONY: help run serve install dev-install init-db seed-demo test test-sqlite test-postgres test-browser \
-	postgres redis chromium clean
+	postgres redis chromium axe clean
 
 help:
 	@echo "make run      安装依赖、初始化数据库、载入演示数据并启动 $(HOST_URL)"
@@ -74,7 +74,10 @@ redis:
 chromium:
 	scripts/ensure_chromium.sh
 
-test: dev-install postgres redis chromium
+axe:
+	scripts/ensure_axe.sh
+
+test: dev-install postgres redis chromium axe
 	PYTEST=$(BIN)/pytest scripts/run_tests.sh $(PG_TEST_URL) $(PYTEST_ARGS)
 
 test-sqlite: dev-install
