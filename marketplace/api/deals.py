@@ -8,6 +8,7 @@ payment above what is still unpaid, a receipt that is not a clean PDF) is a 409 
 import base64
 import binascii
 import secrets
+from contextlib import contextmanager
 
 from flask import jsonify, url_for
 from flask_login import current_user
@@ -21,6 +22,7 @@ from marketplace.api.pagination import PAGING, paged_json
 from marketplace.api.payload import ApiError, Key, check_form, formdata, idempotency_key, read_json_object
 from marketplace.api.serializers import day, utc
 from marketplace.contracts.forms import FIRST_DAY, TERM_DATES
+from marketplace.errors import DomainError
 from marketplace.files import Upload
 from marketplace.form_fields import DateRange, clean_line, days_from_today, fixed, max_length, required
 from marketplace.money import parse_yuan, yuan_str
@@ -167,12 +169,17 @@ def payment_record_json(contract: Contract) -> dict:
             "payments": [payment_json(p) for p in contract.payments]}
 
 
-def _as_conflict(exc) -> ApiError:
-    """A service's refusal of a value the document allows: 409 (its field named when it has one)."""
-    if exc.status == 400:
+@contextmanager
+def conflicts():
+    """A service's refusal of a value the document allows is a 409 (its field named when it has one); its other
+    refusals (403, 404, 409 by state) pass as they are."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.status != 400:
+            raise
         field = {"receipt": "receipt_pdf", "milestone": "milestone_id"}.get(exc.field, exc.field or "body")
-        return ApiError(409, "rule_conflict", exc.message, {field: [exc.message]})
-    return exc
+        raise ApiError(409, "rule_conflict", exc.message, {field: [exc.message]}) from None
 
 
 # Trades
@@ -214,10 +221,8 @@ def place_bid(trade_id: int):
     form = BidForm(formdata=formdata({"amount": body["amount"]}, BID_KEYS), meta=NO_CSRF)
     form.request_key.data = key or f"api-{secrets.token_urlsafe(16)}"  # the form's own key (the page's hidden field)
     check_form(form, BID_KEYS)
-    try:
+    with conflicts():
         bid, created = trading.place_bid(current_user, trade_id, form.amount.fen, form.request_key.data)
-    except trading.TradeError as exc:
-        raise _as_conflict(exc) from None
     db.session.commit()
     location = url_for("api.get_trade", trade_id=trade_id)
     return jsonify(bid_json(bid)), (201 if created else 200), {"Location": location}
@@ -249,10 +254,8 @@ def register_for_trade(trade_id: int):
     """Register one's organisation as an intended buyer (挂牌: accepted at once) or a bidder (the owner approves)."""
     trade = _trade(trade_id)
     form = _form_body("RegistrationInput", RegisterForm, REGISTER_KEYS)
-    try:
+    with conflicts():
         party = trading.register(current_user, trade, form.terms.data)
-    except trading.TradeError as exc:
-        raise _as_conflict(exc) from None
     db.session.commit()
     return jsonify(party_json(party)), 201, {"Location": url_for("api.get_trade", trade_id=trade_id)}
 
@@ -263,10 +266,8 @@ def object_to_trade(trade_id: int):
     """Object to an agreed price during its notice period (three objections a person)."""
     trade = _trade(trade_id)
     form = _form_body("ObjectionInput", ObjectionForm, OBJECTION_KEYS)
-    try:
+    with conflicts():
         objection = trading.object_to(current_user, trade, form.body.data)
-    except trading.TradeError as exc:
-        raise _as_conflict(exc) from None
     db.session.commit()
     return jsonify(objection_json(objection)), 201, {"Location": url_for("api.get_trade", trade_id=trade_id)}
 
@@ -299,10 +300,8 @@ def submit_proposal(tender_id: int):
     if db.session.get(Tender, tender_id) is None:
         raise ApiError(404, "not_found", "招标项目不存在。")
     form = _form_body("ProposalInput", ProposalForm, PROPOSAL_KEYS)
-    try:
+    with conflicts():
         proposal = tenders.submit(current_user, tender_id, form.price.fen, form.body.data)
-    except tenders.TenderError as exc:
-        raise _as_conflict(exc) from None
     db.session.commit()
     return jsonify({"id": proposal.id, "tender_id": proposal.tender_id, "price": yuan_str(proposal.price_fen),
                     "status": proposal.status, "submitted_at": utc(proposal.submitted_at)}), 201, \
@@ -342,12 +341,10 @@ def record_payment(contract_id: int):
     except (binascii.Error, ValueError):
         raise ApiError(409, "rule_conflict", "receipt_pdf 不是有效的 Base64 编码。",
                        {"receipt_pdf": ["不是有效的 Base64 编码。"]}) from None
-    try:
+    with conflicts():
         payment, created = payments.record_payment(
             current_user, contract.id, form.amount.fen, form.paid_on_date, Upload("回单.pdf", receipt),
             form.reference.data, body.get("milestone_id"), key)
-    except payments.PaymentError as exc:
-        raise _as_conflict(exc) from None
     db.session.commit()
     location = url_for("api.contract_payments", contract_id=contract.id)
     return jsonify(payment_json(payment)), (201 if created else 200), {"Location": location}
@@ -361,10 +358,8 @@ def set_payment_plan(contract_id: int):
     body = read_json_object()
     check_body("PaymentPlan", body)
     rows = [(item["title"], item["due_on"], parse_yuan(item["amount"])) for item in body["milestones"]]
-    try:
+    with conflicts():
         payments.set_plan(current_user, contract.id, payments.parse_plan(rows))
-    except payments.PaymentError as exc:
-        raise _as_conflict(exc) from None
     db.session.commit()
     db.session.expire_all()
     return jsonify(payment_record_json(db.session.get(Contract, contract.id)))
@@ -376,9 +371,7 @@ def void_payment(contract_id: int, payment_id: int):
     """Void a mistaken entry one's organisation recorded, with the reason (it stays on record, not counted)."""
     contract = _payment_contract(contract_id)
     form = _form_body("PaymentVoid", VoidForm, VOID_KEYS)
-    try:
+    with conflicts():
         payment = payments.void_payment(current_user, contract.id, payment_id, form.reason.data)
-    except payments.PaymentError as exc:
-        raise _as_conflict(exc) from None
     db.session.commit()
     return jsonify(payment_json(payment))
