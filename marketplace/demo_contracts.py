@@ -8,6 +8,7 @@ each demo contract carries a fixed idempotency key.
 import random
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from marketplace.contracts import services
@@ -15,7 +16,7 @@ from models import Contract, ContractStatus, Organisation, db
 from models.contract import CONTRACT_SUBTYPES, CONTRACT_TYPES, LARGE_CONTRACT_FEN
 from models.vocab import TECH_FIELDS
 
-CONTRACTS_PER_YEAR = 180
+CONTRACTS_PER_YEAR = 180  # DEMO_CONTRACTS_PER_YEAR in the app's config changes it (the tests seed fewer)
 # Sellers outside the demo accounts, so every Yunnan city has a figure to rank.
 EXTRA_SELLERS = [
     ("曲靖师范学院", "高等院校", "530300"), ("玉溪师范学院", "高等院校", "530400"), ("大理大学", "高等院校", "532900"),
@@ -90,7 +91,7 @@ def seed_registered_contracts(context) -> None:
     today = date.today()
     start = date(today.year - 1, 1, 2)
     span = (today - start).days
-    total = CONTRACTS_PER_YEAR * span // 365
+    total = current_app.config.get("DEMO_CONTRACTS_PER_YEAR", CONTRACTS_PER_YEAR) * span // 365
     created = 0
     for n in range(total):
         key = f"demo-contract-{n:05d}"

@@ -61,6 +61,7 @@ REACH = {
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 GUNICORN_WORKERS = 2
+DEMO_CONTRACTS_PER_YEAR = 60  # registered demo contracts: enough of every kind for the calls, a third of `make run`'s
 REQUEST_TIMEOUT = 20  # seconds: a request that hangs is an error of that run, not a hung test
 RUN_TIMEOUT = 600  # seconds for all five runs together
 # gunicorn's access log: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
@@ -155,7 +156,7 @@ def start_site(database_url: str, folder) -> LiveSite:
 
     The caller stops `site.server` (stop_group) whatever happens; on an exception here it is stopped already.
     """
-    app = build_app(folder, SQLALCHEMY_DATABASE_URI=database_url)
+    app = build_app(folder, SQLALCHEMY_DATABASE_URI=database_url, DEMO_CONTRACTS_PER_YEAR=DEMO_CONTRACTS_PER_YEAR)
     port = free_port()
     log_path = str(folder / "server.log")
     server = None

@@ -1,9 +1,8 @@
 """Concurrent registrations from several processes never share a number."""
-import multiprocessing
-
 import pytest
 from sqlalchemy import select
 
+from bench.bidding import worker_context
 from marketplace.contracts import services
 from models import Contract, User, db
 from tests.contract_helpers import draft, officials, parties
@@ -49,7 +48,7 @@ def test_parallel_registrations_issue_unique_consecutive_numbers(app):
         config = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SEARCH_INDEX_DIR")}
         config["TESTING"] = True
 
-    spawn = multiprocessing.get_context("spawn")
+    spawn = worker_context()
     queue = spawn.Queue()
     workers = [spawn.Process(target=_register_slice, args=(config, ids[i::PROCESSES], official_id, queue))
                for i in range(PROCESSES)]

@@ -1,9 +1,9 @@
 """Contracts registered at the same time in the same cell from several processes are all counted."""
-import multiprocessing
 from datetime import date
 
 import pytest
 
+from bench.bidding import worker_context
 from marketplace.stats import rollup
 from models import db
 
@@ -34,7 +34,7 @@ def _insert_slice(config: dict, worker: int, queue) -> None:
 def test_parallel_inserts_into_one_cell_lose_no_count(app):
     config = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SEARCH_INDEX_DIR")}
     config["TESTING"] = True
-    spawn = multiprocessing.get_context("spawn")
+    spawn = worker_context()
     queue = spawn.Queue()
     workers = [spawn.Process(target=_insert_slice, args=(config, i, queue)) for i in range(PROCESSES)]
     for worker in workers:
