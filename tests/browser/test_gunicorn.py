@@ -73,6 +73,9 @@ def get(url: str) -> int:
 
 @pytest.mark.slow
 @pytest.mark.own_app  # gunicorn opens the app fixture's database file in tmp_path
+# On PostgreSQL, tests/test_faults.py serves far more through real gunicorn workers (and kills them): this boot
+# check runs on SQLite only.
+@pytest.mark.dialect_free
 def test_gunicorn_serves_pages_with_several_workers(app, tmp_path):
     """The app fixture's database (SQLite in tmp_path, or DATABASE_URL) behind real gunicorn workers."""
     port = free_port()
