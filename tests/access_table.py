@@ -71,7 +71,8 @@ WORLD_ARGS = {"registration_no": "registration_no"}
 # the first id of a two-id route (a child must belong to it)
 PARENTS = {"contract", "need", "thread", "trade", "tender"}
 # the trade an endpoint names when it is not the world's auction
-TRADE_OF = {"trading.resolve": "agreed_trade", "trading.object_to": "agreed_trade", "api.object_to_trade": "agreed_trade"}
+TRADE_OF = {"trading.resolve": "agreed_trade", "trading.object_to": "agreed_trade", "api.object_to_trade": "agreed_trade",
+            "api.answer_objection": "agreed_trade"}
 # kinds whose object belongs to one user: "own" is the actor's, the others the same role's counterpart
 PERSONAL = {"message", "token", "user", "saved_search"}
 
@@ -209,6 +210,11 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "api.submit_proposal": {"own": {"institute"}, "other_org": {"institute"}, "other_region": {"institute"}},
     "api.set_payment_plan": {"own": {"institute", "enterprise"}},
     "api.void_payment": {"own": {"institute"}},
+    "api.decide_registration": {"own": {"institute"}},
+    "api.answer_objection": {"own": {"institute"}},
+    "api.withdraw_trade": {"own": {"institute"}},
+    "api.award_tender": {"own": {"enterprise"}},
+    "api.fail_tender": {"own": {"enterprise"}},
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)
@@ -263,6 +269,9 @@ def body_for(endpoint: str, world: dict) -> dict:
         "api.submit_proposal": {"price": "800000.00", "body": "技术方案"},
         "api.set_payment_plan": {"milestones": [{"title": "首付款", "due_on": "2026-05-01", "amount": "1.00"}]},
         "api.void_payment": {"reason": "录错了"},
+        "api.decide_registration": {"decision": "approve"}, "api.answer_objection": {
+            "decision": "dismiss", "resolution": "异议不成立"}, "api.withdraw_trade": {"reason": "撤回"},
+        "api.award_tender": {"note": ""}, "api.fail_tender": {"note": "流标"},
         "tenders.award": {"note": ""}, "tenders.fail": {"note": "流标"}, "tenders.open_contract": {"signed_on": "2026-12-01"},
     }
     return dict(bodies.get(endpoint, {}))

@@ -48,13 +48,21 @@ COVERAGE_DEFAULT = "institute"
 # The runs go side by side, so the longest sets the time: amendments (applied for and decided by officials
 # too) go to the official's run, which would otherwise have the fewest cases.
 COVERAGE_BY_PATH = {"/contracts/{contract_id}/amendments": "official",
-                    "/contracts/{contract_id}/amendments/{amendment_id}/actions": "official"}
+                    "/contracts/{contract_id}/amendments/{amendment_id}/actions": "official",
+                    # the owners' calls: the institute's trades, the enterprise's tenders
+                    "/trades/{trade_id}/registrations/{party_id}/decision": "institute",
+                    "/trades/{trade_id}/objections/{objection_id}/answer": "institute",
+                    "/trades/{trade_id}/withdraw": "institute",
+                    "/tenders/{tender_id}/proposals/{proposal_id}/award": "enterprise",
+                    "/tenders/{tender_id}/fail": "enterprise"}
+OWNED_TRADE_CALLS = ("/trades/{trade_id}/registrations/{party_id}/decision",
+                     "/trades/{trade_id}/objections/{objection_id}/answer", "/trades/{trade_id}/withdraw")
 # The fuzzing phase costs each run about the same per operation, whatever the answers: each identity
 # fuzzes the calls it may make (the paths below; the anonymous run every public call), and the stateful
 # phase, with every check, still sends every identity through every call.
 REACH = {
-    "institute": ("/results", "/contracts", "/me"),
-    "enterprise": ("/needs", "/contracts", "/trades", "/me"),
+    "institute": ("/results", "/contracts", *OWNED_TRADE_CALLS, "/me"),
+    "enterprise": ("/needs", "/contracts", "/trades", "/tenders", "/me"),
     "broker": ("/contracts", "/needs/{need_id}/matches", "/me"),
     "official": ("/results/{result_id}/actions", "/needs/{need_id}/actions", "/needs/{need_id}/matches",
                  "/contracts", "/me"),

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate as validate_spec
 
 from marketplace.api.tokens import create_token
-from models import ListingStatus, Organisation, User, db
+from models import ListingStatus, Organisation, Trade, User, db
 from tests.api_helpers import CONTRACT_BODY, NEED_BODY, RESULT_BODY, auth_for, build_world
 from tests.factories import make_need, make_result
 
@@ -133,6 +133,20 @@ def data(app, client):
         second = make_result(db.session.get(Organisation, world["orgs"]["inst"]), inst, title="协议定价的成果")
         world["agreed"] = trading.publish(inst, second, "agreed", {
             "transfer_mode": "许可", "price_fen": 50_000_000, "counterpart_name": "某公司", "completers": "张三"}).id
+        # The owners' calls: a second auction with a pending registration, an objection to the agreed price, and a
+        # tender opened already (deadline yesterday) with one proposal.
+        third = make_result(db.session.get(Organisation, world["orgs"]["inst"]), inst, title="第二项拍卖的成果")
+        auction2 = trading.publish(inst, third, "auction", {
+            "transfer_mode": "转让", "price_fen": 100_000_000, "increment_fen": 1_000_000,
+            "ends_at": utcnow() + timedelta(days=3)})
+        far = db.session.get(User, world["ids"]["far"])
+        world["auction2"], world["party2"] = auction2.id, trading.register(far, auction2, "分期付款").id
+        world["objection"] = trading.object_to(ent, db.session.get(Trade, world["agreed"]), "请公开评估报告").id
+        past = utcnow() - timedelta(days=10)
+        opened = tenders.publish(ent, make_need(db.session.get(Organisation, world["orgs"]["ent"]), ent), {
+            "requirements": "已开标的招标", "deadline_at": utcnow() - timedelta(days=1)}, now=past)
+        world["opened_tender"] = opened.id
+        world["opened_proposal"] = tenders.submit(inst, opened.id, 50_000_000, "方案", now=past).id
         db.session.commit()
     with app.app_context():
         from marketplace.files import Upload
@@ -334,6 +348,32 @@ def cases(w: dict) -> list[tuple]:
         ("post", void, void_url, "inst", form, 415),
         ("post", void, void_url, "inst", {"json": {"reason": ""}}, 422),
     ]
+    decision = f"/trades/{w['auction2']}/registrations/{w['party2']}/decision"
+    decision_path = "/trades/{trade_id}/registrations/{party_id}/decision"
+    answer = f"{agreed}/objections/{w['objection']}/answer"
+    answer_path = "/trades/{trade_id}/objections/{objection_id}/answer"
+    award = f"/tenders/{w['opened_tender']}/proposals/{w['opened_proposal']}/award"
+    award_path, fail_path = "/tenders/{tender_id}/proposals/{proposal_id}/award", "/tenders/{tender_id}/fail"
+    approve = {"json": {"decision": "approve", "note": "保证金已到账"}}
+    dismiss = {"json": {"decision": "dismiss", "resolution": "价格经第三方评估，异议不成立"}}
+    for path, url, owner, other, ok, bad in [
+            (decision_path, decision, "inst", "ent", approve, {"decision": "maybe"}),
+            (answer_path, answer, "inst", "ent", dismiss, {"decision": "x", "resolution": "y"}),
+            ("/trades/{trade_id}/withdraw", f"{agreed}/withdraw", "inst", "ent", {"json": {"reason": "转让意向变更"}},
+             {"reason": ""}),
+            (award_path, award, "ent", "inst", {"json": {"note": "综合评分第一"}}, {"note": 5}),
+            (fail_path, f"{tender}/fail", "ent", "inst", {"json": {"note": "需求调整"}}, {"note": 5})]:
+        rows += [
+            ("post", path, url, owner, ok, 200),
+            ("post", path, url, owner, ok, 409),  # decided already
+            ("post", path, url, owner, raw, 400),
+            ("post", path, url, None, ok, 401),
+            ("post", path, url, "broker", ok, 403),
+            ("post", path, url, other, ok, 404),  # not the owner: nothing to see
+            ("post", path, url, owner, huge, 413),
+            ("post", path, url, owner, form, 415),
+            ("post", path, url, owner, {"json": bad}, 422),
+        ]
     # Bodies valid field by field that break a rule between fields (409 rule_conflict).
     conflicts = {"result": ({"ip_types": ["无", "发明专利"]}, "price_min=9&price_max=1"),
                  "need": ({"bounty": True, "bounty_amount": None}, "budget_min=9&budget_max=1")}

@@ -32,9 +32,11 @@ from marketplace.tenders import services as tenders
 from marketplace.trading import services as trading
 from marketplace.payments.forms import VoidForm
 from marketplace.patterns import NOT_BLANK, YUAN_ABOVE_ZERO
-from marketplace.tenders.forms import ProposalForm
-from marketplace.trading.forms import BidForm, MoneyField, ObjectionForm, RegisterForm
-from models import Contract, Payment, Tender, Trade, TradeStatus, db
+from marketplace.tenders.forms import DecisionForm, ProposalForm
+from marketplace.trading.forms import (
+    BidForm, DecidePartyForm, MoneyField, ObjectionForm, ReasonForm, RegisterForm, ResolveForm,
+)
+from models import Contract, Objection, Payment, Tender, TenderProposal, Trade, TradeParty, TradeStatus, db
 from models.tender import TENDER_STATUS_LABELS
 from models.trade import PARTY_STATUS_LABELS, ROUTE_LABELS
 
@@ -85,6 +87,16 @@ PROPOSAL_KEYS = {"price": Key("price", "yuan_as_wan", required=True,
                               description="报价（元）：不超过招标预算上限（否则 409）"),
                  "body": Key("body")}
 VOID_KEYS = {"reason": Key("reason")}
+DECIDE_KEYS = {"decision": Key("decision", required=True),
+               "deposit": Key("deposit", "yuan_as_wan", description="已收保证金（元）：通过时不少于要求的保证金（否则 409）"),
+               "note": Key("note", description="说明；不通过时必填（否则 409）")}
+ANSWER_KEYS = {"decision": Key("decision", required=True), "resolution": Key("resolution")}
+WITHDRAW_KEYS = {"reason": Key("reason")}
+TENDER_DECISION_KEYS = {"note": Key("note", description="说明；流标时必填（否则 409）")}
+register_body("PartyDecision", Body(DecidePartyForm, DECIDE_KEYS))
+register_body("ObjectionAnswer", Body(ResolveForm, ANSWER_KEYS))
+register_body("TradeWithdrawal", Body(ReasonForm, WITHDRAW_KEYS))
+register_body("TenderDecision", Body(DecisionForm, TENDER_DECISION_KEYS, min_properties=0))
 register_body("RegistrationInput", Body(RegisterForm, REGISTER_KEYS, min_properties=0))
 register_body("ObjectionInput", Body(ObjectionForm, OBJECTION_KEYS))
 register_body("ProposalInput", Body(ProposalForm, PROPOSAL_KEYS, description="投标文件的附件请在网页上传；"
@@ -272,6 +284,61 @@ def object_to_trade(trade_id: int):
     return jsonify(objection_json(objection)), 201, {"Location": url_for("api.get_trade", trade_id=trade_id)}
 
 
+def _child(model, child_id: int, trade_id: int, label: str):
+    child = db.session.get(model, child_id)
+    if child is None or child.trade_id != trade_id:
+        raise ApiError(404, "not_found", f"{label}不存在。")
+    return child
+
+
+def _owned_trade(trade_id: int) -> Trade:
+    """The trade, for its owner's members only (404 for anyone else: a stranger learns nothing)."""
+    trade = _trade(trade_id)
+    if not trading.is_owner(current_user, trade):
+        raise ApiError(404, "not_found", "交易项目不存在或您不是发布单位成员。")
+    return trade
+
+
+@bp.route("/trades/<id:trade_id>/registrations/<id:party_id>/decision", methods=["POST"])
+@permission_required("trade.manage")
+def decide_registration(trade_id: int, party_id: int):
+    """The owner approves a bidder (recording the deposit received, in 元) or turns the registration down."""
+    trade = _owned_trade(trade_id)
+    party = _child(TradeParty, party_id, trade.id, "报名")
+    form = _form_body("PartyDecision", DecidePartyForm, DECIDE_KEYS)
+    with conflicts():
+        trading.decide_party(current_user, trade, party, form.decision.data == "approve", form.deposit.fen or 0,
+                             form.note.data)
+    db.session.commit()
+    return jsonify(party_json(party))
+
+
+@bp.route("/trades/<id:trade_id>/objections/<id:objection_id>/answer", methods=["POST"])
+@permission_required("trade.manage")
+def answer_objection(trade_id: int, objection_id: int):
+    """The owner answers an objection to its agreed price: dismiss (不成立) or uphold (成立: no deal)."""
+    trade = _owned_trade(trade_id)
+    objection = _child(Objection, objection_id, trade.id, "异议")
+    form = _form_body("ObjectionAnswer", ResolveForm, ANSWER_KEYS)
+    with conflicts():
+        trading.resolve_objection(current_user, trade, objection, form.decision.data == "uphold",
+                                  form.resolution.data)
+    db.session.commit()
+    return jsonify(objection_json(objection))
+
+
+@bp.route("/trades/<id:trade_id>/withdraw", methods=["POST"])
+@permission_required("trade.manage")
+def withdraw_trade(trade_id: int):
+    """The owner withdraws an open trade, with the reason (everyone taking part is told)."""
+    trade = _owned_trade(trade_id)
+    form = _form_body("TradeWithdrawal", ReasonForm, WITHDRAW_KEYS)
+    with conflicts():
+        trading.withdraw(current_user, trade, form.reason.data)
+    db.session.commit()
+    return jsonify(trade_json(trade, trading.bids_visible_to(current_user, trade)))
+
+
 # Tenders
 
 @bp.route("/tenders")
@@ -306,6 +373,40 @@ def submit_proposal(tender_id: int):
     return jsonify({"id": proposal.id, "tender_id": proposal.tender_id, "price": yuan_str(proposal.price_fen),
                     "status": proposal.status, "submitted_at": utc(proposal.submitted_at)}), 201, \
         {"Location": url_for("api.get_tender", tender_id=tender_id)}
+
+
+def _owned_tender(tender_id: int) -> Tender:
+    tender = db.session.get(Tender, tender_id)
+    if tender is None or not tenders.is_owner(current_user, tender):
+        raise ApiError(404, "not_found", "招标项目不存在或您不是招标单位成员。")
+    return tender
+
+
+@bp.route("/tenders/<id:tender_id>/proposals/<id:proposal_id>/award", methods=["POST"])
+@permission_required("tender.manage")
+def award_tender(tender_id: int, proposal_id: int):
+    """The tendering organisation awards one proposal after the opening; every bidder is told."""
+    tender = _owned_tender(tender_id)
+    proposal = db.session.get(TenderProposal, proposal_id)
+    if proposal is None or proposal.tender_id != tender.id:
+        raise ApiError(404, "not_found", "投标不存在。")
+    form = _form_body("TenderDecision", DecisionForm, TENDER_DECISION_KEYS)
+    with conflicts():
+        tender = tenders.award(current_user, tender.id, proposal.id, form.note.data)
+    db.session.commit()
+    return jsonify(tender_json(tender))
+
+
+@bp.route("/tenders/<id:tender_id>/fail", methods=["POST"])
+@permission_required("tender.manage")
+def fail_tender(tender_id: int):
+    """流标 after the opening (撤回 before it), with the reason; every bidder is told."""
+    tender = _owned_tender(tender_id)
+    form = _form_body("TenderDecision", DecisionForm, TENDER_DECISION_KEYS)
+    with conflicts():
+        tender = tenders.fail(current_user, tender.id, form.note.data)
+    db.session.commit()
+    return jsonify(tender_json(tender))
 
 
 # Payments on record

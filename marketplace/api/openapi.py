@@ -212,7 +212,8 @@ def _deal_paths() -> dict:
                       (404,), OPTIONAL_TOKEN, links={
                           "PlaceBid": link("placeBid", "对该交易出价", trade_id="$response.body#/id"),
                           "RegisterForTrade": link("registerForTrade", "报名参与该交易", trade_id="$response.body#/id"),
-                          "ObjectToTrade": link("objectToTrade", "对该协议定价公示提出异议", trade_id="$response.body#/id")}),
+                          "ObjectToTrade": link("objectToTrade", "对该协议定价公示提出异议", trade_id="$response.body#/id"),
+                          "WithdrawTrade": link("withdrawTrade", "撤回该交易（发布单位）", trade_id="$response.body#/id")}),
         },
         "/trades/{trade_id}/bids": {"parameters": [trade_id], "post": bid},
         "/trades/{trade_id}/registrations": {
@@ -220,7 +221,10 @@ def _deal_paths() -> dict:
             "post": op("registerForTrade", "以本单位名义报名：挂牌交易登记为意向受让方（即时生效），拍卖、密封竞价报名竞买（发布单位审核、"
                                            "登记保证金后方可出价）", _json(ref("TradeParty"), "报名"), WRITE_ERRORS, TOKEN,
                        body="RegistrationInput", status=201, headers=LOCATION,
-                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id")}),
+                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id"),
+                              "DecideRegistration": link("decideRegistration", "审核该报名（发布单位）",
+                                                         trade_id="$response.body#/trade_id",
+                                                         party_id="$response.body#/id")}),
         },
         "/trades/{trade_id}/objections": {
             "parameters": [trade_id],
@@ -228,7 +232,40 @@ def _deal_paths() -> dict:
                        _json(ref("Objection"), "已提交的异议"), (400, 401, 404, 409, 413, 415, 422), TOKEN,
                        body="ObjectionInput", status=201,
                        headers=LOCATION,
+                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id"),
+                              "AnswerObjection": link("answerObjection", "答复该异议（发布单位）",
+                                                      trade_id="$response.body#/trade_id",
+                                                      objection_id="$response.body#/id")}),
+        },
+        "/trades/{trade_id}/registrations/{party_id}/decision": {
+            "parameters": [trade_id, path_id("party_id", "报名编号")],
+            "post": op("decideRegistration", "发布单位审核竞买报名：approve（登记已收保证金，元）或 reject（写明原因）",
+                       _json(ref("TradeParty"), "审核后的报名"), WRITE_ERRORS, TOKEN, body="PartyDecision",
                        links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id")}),
+        },
+        "/trades/{trade_id}/objections/{objection_id}/answer": {
+            "parameters": [trade_id, path_id("objection_id", "异议编号")],
+            "post": op("answerObjection", "发布单位答复异议：dismiss（不成立）或 uphold（成立，协议定价不成交）",
+                       _json(ref("Objection"), "答复后的异议"), WRITE_ERRORS, TOKEN, body="ObjectionAnswer",
+                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id")}),
+        },
+        "/trades/{trade_id}/withdraw": {
+            "parameters": [trade_id],
+            "post": op("withdrawTrade", "发布单位撤回进行中的交易（已有出价的竞价不能撤回），写明原因",
+                       _json(ref("TradeDetail"), "撤回后的交易"), WRITE_ERRORS, TOKEN, body="TradeWithdrawal",
+                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/id")}),
+        },
+        "/tenders/{tender_id}/proposals/{proposal_id}/award": {
+            "parameters": [tender_id, path_id("proposal_id", "投标编号")],
+            "post": op("awardTender", "招标单位在开标后定标：选定一份投标，其余投标单位收到未中标通知",
+                       _json(ref("Tender"), "定标后的招标"), WRITE_ERRORS, TOKEN, body="TenderDecision",
+                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/id")}),
+        },
+        "/tenders/{tender_id}/fail": {
+            "parameters": [tender_id],
+            "post": op("failTender", "招标单位宣布流标（开标后）或撤回（开标前），写明原因；各投标单位收到通知",
+                       _json(ref("Tender"), "结束后的招标"), WRITE_ERRORS, TOKEN, body="TenderDecision",
+                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/id")}),
         },
         "/tenders": {"get": op("listTenders", "技术需求招标，最新在前", _json(ref("TenderPage"), "一页招标"), (400,),
                                parameters=params(TENDER_PARAMS),
@@ -238,14 +275,18 @@ def _deal_paths() -> dict:
             "parameters": [tender_id],
             "get": op("getTender", "一项招标：要求、预算上限、截止与开标时间和投标数（开标前投标内容任何人不可见）",
                       _json(ref("Tender"), "招标"), (404,), links={
-                          "SubmitProposal": link("submitProposal", "投标", tender_id="$response.body#/id")}),
+                          "SubmitProposal": link("submitProposal", "投标", tender_id="$response.body#/id"),
+                          "FailTender": link("failTender", "流标或撤回（招标单位）", tender_id="$response.body#/id")}),
         },
         "/tenders/{tender_id}/proposals": {
             "parameters": [tender_id],
             "post": op("submitProposal", "以本单位名义投标（科研机构、高校成员；截止前再次提交即替换）：开标前任何人都看不到报价和方案",
                        _json(ref("Proposal"), "已提交的投标（只返回本单位自己的）"), WRITE_ERRORS, TOKEN,
                        body="ProposalInput", status=201, headers=LOCATION,
-                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/tender_id")}),
+                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/tender_id"),
+                              "AwardTender": link("awardTender", "开标后定标该投标（招标单位）",
+                                                  tender_id="$response.body#/tender_id",
+                                                  proposal_id="$response.body#/id")}),
         },
         "/contracts/{contract_id}/payments": {
             "parameters": [contract_id],

@@ -131,6 +131,11 @@ ROUTES: dict[str, str] = {
     "api.submit_proposal": "tender.bid",  # another organisation's open tender, before its deadline
     "api.set_payment_plan": "payment.record",
     "api.void_payment": "payment.record",  # the recording organisation's own entries
+    "api.decide_registration": "trade.manage",  # the trade's owner (404 for others)
+    "api.answer_objection": "trade.manage",
+    "api.withdraw_trade": "trade.manage",
+    "api.award_tender": "tender.manage",  # the tender's owner, after the opening
+    "api.fail_tender": "tender.manage",
     "api.contract_amend": LOGGED_IN,
     "api.amendment_action": LOGGED_IN,
     "contracts.amendment_action": LOGGED_IN,
