@@ -38,11 +38,11 @@ fi
 
 # The OpenAPI fuzzer (`fuzz`, tests/test_api_fuzz.py: a live server with demo data) runs once, on PostgreSQL,
 # the production database; the SQLite run leaves it out.
-sqlite_run() { env -u DATABASE_URL HOSTILE_EXAMPLES="${HOSTILE_EXAMPLES_SQLITE:-10}" timeout --foreground "$TEST_TIMEOUT" "$PYTEST" -q -p no:cacheprovider "${SPLIT[@]}" \
+sqlite_run() { env -u DATABASE_URL HOSTILE_EXAMPLES="${HOSTILE_EXAMPLES_SQLITE:-6}" timeout --foreground "$TEST_TIMEOUT" "$PYTEST" -q -p no:cacheprovider "${SPLIT[@]}" \
     -m "not fuzz" "$@"; }
 # On PostgreSQL: the `frontend` browser checks (CSP, local assets, layout, the journeys clicked through) are left to the SQLite run, as are
 # tests that use no database and those marked `dialect_free` (tests/conftest.py). The property tests of hostile
-# input draw 10 examples per test on SQLite and 4 on PostgreSQL (their fixed lists of bad values are all sent on
+# input draw 6 examples per test on SQLite and 4 on PostgreSQL (their fixed lists of bad values are all sent on
 # both); HOSTILE_EXAMPLES_SQLITE / HOSTILE_EXAMPLES_POSTGRES change that.
 postgres_run() { env DATABASE_URL="$PG_URL" HOSTILE_EXAMPLES="${HOSTILE_EXAMPLES_POSTGRES:-4}" \
     timeout --foreground "$TEST_TIMEOUT" "$PYTEST" -q -p no:cacheprovider "${SPLIT[@]}" -m "not frontend" "$@"; }
