@@ -197,8 +197,12 @@ def kill_workers(proc, port: int, clients: list[Client], stats: dict, threads: l
         due = stats["sent"] >= first
         busy = [pid for pid in worker_pids(proc.pid) if serving(pid, port)] if due else []
         if busy and time.monotonic() - last >= KILL_SPACING:
-            in_flight.append(sum(c.in_flight for c in clients))
-            os.kill(rng.choice(busy), signal.SIGKILL)
+            counted = sum(c.in_flight for c in clients)
+            try:
+                os.kill(rng.choice(busy), signal.SIGKILL)
+            except ProcessLookupError:  # it exited between the look in /proc and the kill: look again
+                continue
+            in_flight.append(counted)
             last = time.monotonic()
         time.sleep(0.01)
     return in_flight
