@@ -284,9 +284,10 @@ def object_to_trade(trade_id: int):
     return jsonify(objection_json(objection)), 201, {"Location": url_for("api.get_trade", trade_id=trade_id)}
 
 
-def _child(model, child_id: int, trade_id: int, label: str):
+def _child(model, child_id: int, parent: str, parent_id: int, label: str):
+    """A row named in the path that must belong to the trade or tender before it (404 otherwise)."""
     child = db.session.get(model, child_id)
-    if child is None or child.trade_id != trade_id:
+    if child is None or getattr(child, parent) != parent_id:
         raise ApiError(404, "not_found", f"{label}不存在。")
     return child
 
@@ -304,7 +305,7 @@ def _owned_trade(trade_id: int) -> Trade:
 def decide_registration(trade_id: int, party_id: int):
     """The owner approves a bidder (recording the deposit received, in 元) or turns the registration down."""
     trade = _owned_trade(trade_id)
-    party = _child(TradeParty, party_id, trade.id, "报名")
+    party = _child(TradeParty, party_id, "trade_id", trade.id, "报名")
     form = _form_body("PartyDecision", DecidePartyForm, DECIDE_KEYS)
     with conflicts():
         trading.decide_party(current_user, trade, party, form.decision.data == "approve", form.deposit.fen or 0,
@@ -318,7 +319,7 @@ def decide_registration(trade_id: int, party_id: int):
 def answer_objection(trade_id: int, objection_id: int):
     """The owner answers an objection to its agreed price: dismiss (不成立) or uphold (成立: no deal)."""
     trade = _owned_trade(trade_id)
-    objection = _child(Objection, objection_id, trade.id, "异议")
+    objection = _child(Objection, objection_id, "trade_id", trade.id, "异议")
     form = _form_body("ObjectionAnswer", ResolveForm, ANSWER_KEYS)
     with conflicts():
         trading.resolve_objection(current_user, trade, objection, form.decision.data == "uphold",
@@ -387,9 +388,7 @@ def _owned_tender(tender_id: int) -> Tender:
 def award_tender(tender_id: int, proposal_id: int):
     """The tendering organisation awards one proposal after the opening; every bidder is told."""
     tender = _owned_tender(tender_id)
-    proposal = db.session.get(TenderProposal, proposal_id)
-    if proposal is None or proposal.tender_id != tender.id:
-        raise ApiError(404, "not_found", "投标不存在。")
+    proposal = _child(TenderProposal, proposal_id, "tender_id", tender.id, "投标")
     form = _form_body("TenderDecision", DecisionForm, TENDER_DECISION_KEYS)
     with conflicts():
         tender = tenders.award(current_user, tender.id, proposal.id, form.note.data)

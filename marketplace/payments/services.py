@@ -199,14 +199,19 @@ def _receipt(receipt: files.Upload | None) -> files.Accepted:
     return accepted
 
 
+def may_void(user, payment: Payment) -> bool:
+    """Whether `user` may void `payment`: whoever recorded it, or a member of the recording organisation."""
+    return payment.recorded_by_id == user.id or (payment.organisation_id is not None
+                                                 and is_member(user, payment.organisation_id))
+
+
 def void_payment(user, contract_id: int, payment_id: int, reason: str) -> Payment:
     """Void a mistaken entry (it stays on record and stops counting): the recording organisation, with a reason."""
     contract = _locked(contract_id, user)
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.contract_id != contract.id:
         raise PaymentError("到账记录不存在。", status=404, code="not_found")
-    if not (payment.recorded_by_id == user.id or (payment.organisation_id is not None
-                                                  and is_member(user, payment.organisation_id))):
+    if not may_void(user, payment):
         raise PaymentError("只有登记该笔到账的单位才能作废它。", status=403, code="forbidden")
     if payment.voided_at is not None:
         raise PaymentError("该笔到账已作废。", status=409, code="already_voided")

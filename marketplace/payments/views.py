@@ -42,8 +42,7 @@ def _render(contract: Contract, status: int = 200, payment_form: PaymentForm | N
         payment_form=payment_form or PaymentForm(formdata=None, milestones=contract.milestones,
                                                  paid_on=services.site_today().isoformat()),
         plan_form=plan_form or _plan_form(contract), void_form=VoidForm(formdata=None),
-        may_void=lambda p: p.voided_at is None and (p.recorded_by_id == current_user.id or (
-            p.organisation_id is not None and p.organisation_id == current_user.organisation_id))), status)
+        may_void=lambda p: p.voided_at is None and services.may_void(current_user, p)), status)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
