@@ -1,6 +1,5 @@
 """The site's one road for a write: commit or roll back once, then tell the user."""
 from flask import flash, redirect, url_for
-from wtforms.validators import ValidationError
 
 from marketplace.errors import DomainError
 from models import db
@@ -57,18 +56,11 @@ class committing:
 def contract_draft_answer(form, back: str, make):
     """A deal page's 生成合同草稿 (a trade or a tender): the signing date from `form`, then `make(signed_on)`
     committed once; the contract's page, or back to `back` with the refusal shown."""
-    from marketplace.form_fields import iso_date
-
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(back)
-    try:
-        signed_on = iso_date(form.signed_on.data, "签订日期")
-    except ValidationError as exc:
-        flash(str(exc), "danger")
-        return redirect(back)
     with committing("已生成合同草稿，请核对后申报登记。") as saved:
-        contract = make(signed_on)
+        contract = make(form.signed_on_date)
     if saved.ok:
         return redirect(url_for("contracts.detail", contract_id=contract.id))
     return redirect(back)

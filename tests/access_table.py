@@ -215,6 +215,12 @@ OBJECT_RULES: dict[str, dict[str, set]] = {
     "api.withdraw_trade": {"own": {"institute"}},
     "api.award_tender": {"own": {"enterprise"}},
     "api.fail_tender": {"own": {"enterprise"}},
+    # api/deal_making.py: as the pages (trading.publish, tenders.publish, tenders.score, the contract drafts)
+    "api.publish_trade": {"own": {"institute"}},
+    "api.publish_tender": {"own": {"enterprise"}},
+    "api.score_proposal": {"own": {"enterprise"}},
+    "api.trade_contract": {"own": {"institute"}},
+    "api.tender_contract": {"own": {"institute", "enterprise"}},  # its parties (the open tender refuses both: 409)
 }
 # Site writes without a CSRF token: the one-click unsubscribe of RFC 8058 (a mail client posts it; the signed
 # link is the proof, and a forged one changes nothing: tests/test_access_table.py, tests/test_mail.py)
@@ -272,6 +278,11 @@ def body_for(endpoint: str, world: dict) -> dict:
         "api.decide_registration": {"decision": "approve"}, "api.answer_objection": {
             "decision": "dismiss", "resolution": "异议不成立"}, "api.withdraw_trade": {"reason": "撤回"},
         "api.award_tender": {"note": ""}, "api.fail_tender": {"note": "流标"},
+        "api.publish_trade": {"route": "agreed", "transfer_mode": "转让", "price": "1000000.00",
+                              "counterpart_name": "某公司", "completers": "张三", "days": 15},
+        "api.publish_tender": {"requirements": "要求", "deadline_at": "2099-01-01T10:00:00+08:00"},
+        "api.score_proposal": {"score": 80}, "api.trade_contract": {"signed_on": "2026-11-30"},
+        "api.tender_contract": {"signed_on": "2026-11-30"},
         "tenders.award": {"note": ""}, "tenders.fail": {"note": "流标"}, "tenders.open_contract": {"signed_on": "2026-12-01"},
     }
     return dict(bodies.get(endpoint, {}))
@@ -289,6 +300,7 @@ STATE = {"listings.apply": "bounty", "listings.select_application": "bounty", "c
          "subscriptions.follow_need": "published", "subscriptions.unfollow_result": "published",
          "subscriptions.unfollow_need": "published", "threads.ask_result": "published",
          "threads.ask_need": "published", "trading.publish": "published", "tenders.publish": "published",
+         "api.publish_trade": "published", "api.publish_tender": "published",
          **{f"payments.{name}": "registered" for name in ("show", "receipt", "record", "plan", "void")},
          "api.contract_payments": "registered", "api.record_payment": "registered",
          "api.set_payment_plan": "registered", "api.void_payment": "registered"}

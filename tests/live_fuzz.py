@@ -54,14 +54,20 @@ COVERAGE_BY_PATH = {"/contracts/{contract_id}/amendments": "official",
                     "/trades/{trade_id}/objections/{objection_id}/answer": "institute",
                     "/trades/{trade_id}/withdraw": "institute",
                     "/tenders/{tender_id}/proposals/{proposal_id}/award": "enterprise",
-                    "/tenders/{tender_id}/fail": "enterprise"}
-OWNED_TRADE_CALLS = ("/trades/{trade_id}/registrations/{party_id}/decision",
-                     "/trades/{trade_id}/objections/{objection_id}/answer", "/trades/{trade_id}/withdraw")
+                    "/tenders/{tender_id}/proposals/{proposal_id}/score": "enterprise",
+                    "/tenders/{tender_id}/fail": "enterprise",
+                    # the contract drafts: the trade's owner, the tender's winner (an institute)
+                    "/trades/{trade_id}/contract": "institute",
+                    "/tenders/{tender_id}/contract": "institute"}
+# calls beyond /results and /contracts that the institute makes: its trades' steps and a won tender's contract
+INSTITUTE_CALLS = ("/trades/{trade_id}/registrations/{party_id}/decision",
+                     "/trades/{trade_id}/objections/{objection_id}/answer", "/trades/{trade_id}/withdraw",
+                     "/trades/{trade_id}/contract", "/tenders/{tender_id}/contract")
 # The fuzzing phase costs each run about the same per operation, whatever the answers: each identity
 # fuzzes the calls it may make (the paths below; the anonymous run every public call), and the stateful
 # phase, with every check, still sends every identity through every call.
 REACH = {
-    "institute": ("/results", "/contracts", *OWNED_TRADE_CALLS, "/me"),
+    "institute": ("/results", "/contracts", *INSTITUTE_CALLS, "/me"),
     "enterprise": ("/needs", "/contracts", "/trades", "/tenders", "/me"),
     "broker": ("/contracts", "/needs/{need_id}/matches", "/me"),
     "official": ("/results/{result_id}/actions", "/needs/{need_id}/actions", "/needs/{need_id}/matches",

@@ -7,7 +7,7 @@ schema the document gives for that path, method and status.
 import base64
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
@@ -147,6 +147,17 @@ def data(app, client):
             "requirements": "已开标的招标", "deadline_at": utcnow() - timedelta(days=1)}, now=past)
         world["opened_tender"] = opened.id
         world["opened_proposal"] = tenders.submit(inst, opened.id, 50_000_000, "方案", now=past).id
+        # Deal making: a published result and need with nothing under way yet, and an agreed price whose notice
+        # ended without objections (a deal, ready for its contract draft).
+        world["free_result"] = make_result(db.session.get(Organisation, world["orgs"]["inst"]), inst,
+                                           title="待定价的成果").id
+        world["free_need"] = make_need(db.session.get(Organisation, world["orgs"]["ent"]), ent).id
+        fourth = make_result(db.session.get(Organisation, world["orgs"]["inst"]), inst, title="已成交的成果")
+        concluded = trading.publish(inst, fourth, "agreed", {
+            "transfer_mode": "转让", "price_fen": 30_000_000, "counterpart_name": "某公司", "completers": "李四"},
+            now=utcnow() - timedelta(days=20))
+        trading.close(concluded.id)
+        world["concluded"] = concluded.id
         db.session.commit()
     with app.app_context():
         from marketplace.files import Upload
@@ -356,6 +367,17 @@ def cases(w: dict) -> list[tuple]:
     award_path, fail_path = "/tenders/{tender_id}/proposals/{proposal_id}/award", "/tenders/{tender_id}/fail"
     approve = {"json": {"decision": "approve", "note": "保证金已到账"}}
     dismiss = {"json": {"decision": "dismiss", "resolution": "价格经第三方评估，异议不成立"}}
+    score, score_url = "/tenders/{tender_id}/proposals/{proposal_id}/score", f"{award[:-len('/award')]}/score"
+    rows += [  # before the award below (afterwards the tender takes no scores: the last row)
+        ("post", score, score_url, "ent", {"json": {"score": 88, "note": "方案完整"}}, 200),
+        ("post", score, score_url, "ent", raw, 400),
+        ("post", score, score_url, None, {"json": {"score": 88}}, 401),
+        ("post", score, score_url, "broker", {"json": {"score": 88}}, 403),
+        ("post", score, score_url, "inst", {"json": {"score": 88}}, 404),  # not the tendering organisation
+        ("post", score, score_url, "ent", huge, 413),
+        ("post", score, score_url, "ent", form, 415),
+        ("post", score, score_url, "ent", {"json": {"score": 101}}, 422),
+    ]
     for path, url, owner, other, ok, bad in [
             (decision_path, decision, "inst", "ent", approve, {"decision": "maybe"}),
             (answer_path, answer, "inst", "ent", dismiss, {"decision": "x", "resolution": "y"}),
@@ -374,6 +396,7 @@ def cases(w: dict) -> list[tuple]:
             ("post", path, url, owner, form, 415),
             ("post", path, url, owner, {"json": bad}, 422),
         ]
+    rows += deal_making_cases(w, tender, award, raw, huge, form)
     # Bodies valid field by field that break a rule between fields (409 rule_conflict).
     conflicts = {"result": ({"ip_types": ["无", "发明专利"]}, "price_min=9&price_max=1"),
                  "need": ({"bounty": True, "bounty_amount": None}, "budget_min=9&budget_max=1")}
@@ -416,6 +439,62 @@ def cases(w: dict) -> list[tuple]:
             ("post", act, f"/{path}/{draft_item}/actions", owner, {"json": {"action": "fly"}}, 422),
         ]
     return rows + too_long(rows)
+
+
+def deal_making_cases(w: dict, tender: str, award: str, raw: dict, huge: dict, form: dict) -> list[tuple]:
+    """Publishing a trade and a tender, and the contract drafts of a concluded trade and of the tender awarded by the
+    owners' rows before these."""
+    trades, tenders = "/results/{result_id}/trades", "/needs/{need_id}/tenders"
+    trades_url, tenders_url = f"/results/{w['free_result']}/trades", f"/needs/{w['free_need']}/tenders"
+    in_a_month = (date.today() + timedelta(days=30)).isoformat()
+    auction = {"json": {"route": "auction", "transfer_mode": "转让", "price": "500000.00", "increment": "5000.00",
+                        "reserve": "600000.00", "ends_at": f"{in_a_month}T07:00:00Z", "extend_minutes": 10}}
+    call = {"json": {"requirements": "续航提升 20%", "budget": "900000.00", "deadline_at": f"{in_a_month}T17:00:00+08:00"}}
+    draft, draft_trade = "/trades/{trade_id}/contract", f"/trades/{w['concluded']}/contract"
+    draft_tender, tender_contract = "/tenders/{tender_id}/contract", f"{award.split('/proposals/')[0]}/contract"
+    signed = {"json": {"signed_on": "2026-11-30"}}
+    return [
+        ("post", trades, trades_url, "inst", auction, 201),
+        ("post", trades, trades_url, "inst", auction, 409),  # the result is being auctioned already
+        ("post", trades, trades_url, "inst", raw, 400),
+        ("post", trades, trades_url, None, auction, 401),
+        ("post", trades, trades_url, "ent", auction, 403),
+        ("post", trades, "/results/999999/trades", "inst", auction, 404),
+        ("post", trades, trades_url, "inst", huge, 413),
+        ("post", trades, trades_url, "inst", form, 415),
+        ("post", trades, trades_url, "inst", {"json": {**auction["json"], "route": "barter"}}, 422),
+        ("post", tenders, tenders_url, "ent", call, 201),
+        ("post", tenders, tenders_url, "ent", call, 409),  # one open tender a need
+        ("post", tenders, tenders_url, "ent", raw, 400),
+        ("post", tenders, tenders_url, None, call, 401),
+        ("post", tenders, tenders_url, "broker", call, 403),
+        ("post", tenders, f"/needs/{w['draft_need']}/tenders", "inst", call, 404),  # another's draft: unseen
+        ("post", tenders, tenders_url, "ent", huge, 413),
+        ("post", tenders, tenders_url, "ent", form, 415),
+        ("post", tenders, tenders_url, "ent", {"json": {**call["json"], "deadline_at": f"{in_a_month} 17:00"}}, 422),
+        ("post", draft, draft_trade, "inst", signed, 201),
+        ("post", draft, draft_trade, "inst", signed, 200),  # the same draft, not a second one
+        ("post", draft, f"/trades/{w['trade']}/contract", "inst", signed, 409),  # still being auctioned
+        ("post", draft, draft_trade, "inst", raw, 400),
+        ("post", draft, draft_trade, None, signed, 401),
+        ("post", draft, draft_trade, "broker", signed, 403),
+        ("post", draft, draft_trade, "ent", signed, 404),
+        ("post", draft, draft_trade, "inst", huge, 413),
+        ("post", draft, draft_trade, "inst", form, 415),
+        ("post", draft, draft_trade, "inst", {"json": {"signed_on": "2026-02-30"}}, 422),
+        ("post", draft_tender, tender_contract, "inst", signed, 201),  # the winner
+        ("post", draft_tender, tender_contract, "inst", signed, 200),
+        ("post", draft_tender, f"{tender}/contract", "inst", signed, 409),  # not awarded
+        ("post", draft_tender, tender_contract, "inst", raw, 400),
+        ("post", draft_tender, tender_contract, None, signed, 401),
+        ("post", draft_tender, tender_contract, "broker", signed, 403),
+        ("post", draft_tender, "/tenders/999999/contract", "inst", signed, 404),
+        ("post", draft_tender, tender_contract, "inst", huge, 413),
+        ("post", draft_tender, tender_contract, "inst", form, 415),
+        ("post", draft_tender, tender_contract, "inst", {"json": {"signed_on": None}}, 422),
+        ("post", "/tenders/{tender_id}/proposals/{proposal_id}/score", f"{award[:-len('/award')]}/score", "ent",
+         {"json": {"score": 90}}, 409),  # awarded: scoring is over
+    ]
 
 
 def too_long(rows: list[tuple]) -> list[tuple]:

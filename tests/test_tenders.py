@@ -114,7 +114,7 @@ def test_a_tender_from_publication_to_the_contract(app, client, auth, world):
     assert propose(client, tender_id, price="70").status_code == 409
     auth.logout()
     auth.login("kust")
-    response = client.post(f"/tenders/{tender_id}/contract", data={"signed_on": "2026-12-20"})
+    response = client.post(f"/tenders/{tender_id}/contract", data={"signed_on": "2026-11-20"})
     assert response.status_code == 302 and "/contracts/" in response.headers["Location"]
     with app.app_context():
         contract = db.session.scalars(select(Contract)).one()
@@ -153,3 +153,60 @@ def test_only_institutes_of_other_organisations_bid_and_bad_input_stores_nothing
         assert db.session.scalar(select(func.count(TenderProposal.id))) == 0
         assert db.session.scalar(select(func.count(Tender.id))) == 1
         assert db.session.scalar(select(func.count(TenderEvent.id))) == 1
+
+
+def test_the_api_puts_a_need_out_to_tender_scores_after_the_opening_and_drafts_the_winners_contract(app, client,
+                                                                                                    world):
+    from marketplace.api.tokens import create_token
+    from models import User
+
+    with app.app_context():
+        tokens = {name: create_token(db.session.get(User, world[name]), "t") for name in ("buyer", "kust", "other_ent")}
+        db.session.commit()
+
+    def api(who, path, body):
+        return client.post(f"/api/v1{path}", json=body, headers={"Authorization": f"Bearer {tokens[who]}"})
+
+    deadline = (utcnow() + timedelta(days=7)).replace(second=0, microsecond=0)
+    call = {"requirements": "纯度≥98%，提供中试数据。", "budget": "1000000.00",
+            "deadline_at": deadline.strftime("%Y-%m-%dT%H:%M:00Z")}
+    for body, status, field in (
+            ({**call, "deadline_at": (utcnow() + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:00Z")}, 409,
+             "deadline_at"),  # less than an hour to bid
+            ({**call, "opens_at": (deadline - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:00+00:00")}, 409,
+             "opens_at"),  # opened before the deadline
+            ({**call, "deadline_at": "下周五"}, 422, "deadline_at"),
+            ({**call, "budget": "0"}, 409, "budget"),
+            ({**call, "requirements": ""}, 422, "requirements"),
+            ({**call, "deadline_at": None}, 422, "deadline_at")):
+        response = api("buyer", f"/needs/{world['need']}/tenders", body)
+        assert response.status_code == status and field in response.json["error"]["fields"], (body, response.json)
+    assert api("other_ent", f"/needs/{world['need']}/tenders", call).status_code == 403  # not its need
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Tender.id))) == 0
+
+    response = api("buyer", f"/needs/{world['need']}/tenders", call)
+    assert response.status_code == 201 and response.json["deadline_at"] == deadline.isoformat() + "Z"
+    assert response.json["opens_at"] == response.json["deadline_at"] and response.json["budget"] == "1000000.00"
+    tender_id = response.json["id"]
+    proposal = api("kust", f"/tenders/{tender_id}/proposals", {"price": "900000.00", "body": "大孔树脂与制备色谱联用"})
+    assert proposal.status_code == 201 and proposal.json["score"] is None
+    score = f"/tenders/{tender_id}/proposals/{proposal.json['id']}/score"
+    assert api("buyer", score, {"score": 90}).status_code == 409  # sealed until the opening
+    with app.app_context():
+        open_now(tender_id)
+    assert api("kust", score, {"score": 100}).status_code == 404  # only the tendering organisation scores
+    assert api("buyer", score, {"score": 101}).status_code == 422
+    assert api("buyer", score, {"score": 88.5}).status_code == 422
+    scored = api("buyer", score, {"score": 88, "note": "方案成熟"})
+    assert scored.status_code == 200 and (scored.json["score"], scored.json["score_note"]) == (88, "方案成熟")
+    award = f"/tenders/{tender_id}/proposals/{proposal.json['id']}/award"
+    assert api("buyer", award, {"note": "评分最高"}).status_code == 200
+    assert api("buyer", f"/tenders/{tender_id}/contract", {"signed_on": "2026-11-20"}).status_code == 403  # the winner's
+    drafted = api("kust", f"/tenders/{tender_id}/contract", {"signed_on": "2026-11-20"})
+    assert drafted.status_code == 201 and drafted.json["contract_type"] == "技术开发"
+    assert (drafted.json["contract_amount"], drafted.json["buyer"]["name"]) == ("900000.00", "云南白药（招标测试）")
+    with app.app_context():
+        tender = tender_of()
+        assert [e.action for e in tender.events] == ["publish", "submit", "score", "award", "contract"]
+        assert tender.contract_id == drafted.json["id"]

@@ -107,8 +107,11 @@ def test_an_agreed_price_is_published_objected_to_and_cleared(app, client, auth,
         objector_notices = db.session.scalars(select(Message.subject).where(
             Message.recipient_id == world["yuxi"], Message.category == "trade")).all()
         assert objector_notices == ["您对“高性能燃料电池铂基催化剂”的异议已答复：异议不成立"]
-    # the deal goes on to a contract draft prefilled with the parties, the price and the route
-    response = client.post(f"/trades/{trade_id}/contract", data={"signed_on": "2026-12-20"})
+    # the deal goes on to a contract draft prefilled with the parties, the price and the route (signed by today)
+    tomorrow = (utcnow() + timedelta(days=2)).date().isoformat()
+    refused = client.post(f"/trades/{trade_id}/contract", data={"signed_on": tomorrow}, follow_redirects=True)
+    assert "签订日期不能晚于今天" in refused.text
+    response = client.post(f"/trades/{trade_id}/contract", data={"signed_on": "2026-11-20"})
     assert response.status_code == 302 and "/contracts/" in response.headers["Location"]
     with app.app_context():
         trade = db.session.get(Trade, trade_id)
@@ -117,7 +120,7 @@ def test_an_agreed_price_is_published_objected_to_and_cleared(app, client, auth,
         assert (contract.seller_name, contract.buyer_name) == ("昆明理工大学（交易测试）", "云南白药集团股份有限公司")
         assert trade.status == "contracted" and trade.events[-1].action == "contract"
     assert "协议定价（公示）（交易编号" in client.get(response.headers["Location"]).text
-    assert client.post(f"/trades/{trade_id}/contract", data={"signed_on": "2026-12-20"}).status_code == 302  # once
+    assert client.post(f"/trades/{trade_id}/contract", data={"signed_on": "2026-11-20"}).status_code == 302  # once
     with app.app_context():
         assert db.session.scalar(select(func.count(Contract.id))) == 1
 
@@ -316,3 +319,83 @@ def test_bad_publications_are_refused_and_store_nothing(app, client, auth, world
     with app.app_context():
         assert db.session.scalar(select(func.count(Trade.id))) == 0
         assert db.session.scalar(select(func.count(TradeEvent.id))) == 0
+
+
+def api(client, token, path, body):
+    return client.post(f"/api/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_the_api_publishes_each_route_refuses_bad_ones_and_drafts_the_deals_contract(app, client, world):
+    from marketplace.api.tokens import create_token
+
+    with app.app_context():
+        token, other = create_token(user(world, "owner"), "t"), create_token(user(world, "other"), "t")
+        db.session.commit()
+    ends = (utcnow() + timedelta(days=5)).replace(microsecond=0)
+    auction = {"route": "auction", "transfer_mode": "许可", "price": "1000000.00", "increment": "10000.00",
+               "reserve": "1200000.00", "deposit": "50000.00", "extend_minutes": 3,
+               "ends_at": (ends + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S+08:00")}
+    refused = [  # (body, status, the field named)
+        ({**auction, "reserve": "900000.00"}, 409, "reserve"),  # below the starting price
+        ({**auction, "increment": None}, 409, "increment"),  # an auction needs its increment
+        ({**auction, "ends_at": "2020-01-01T00:00:00Z"}, 409, "ends_at"),  # in the past
+        ({**auction, "ends_at": ends.strftime("%Y-%m-%dT%H:%M")}, 422, "ends_at"),  # no offset: which time?
+        ({**auction, "ends_at": "2026-02-30T10:00:00Z"}, 422, "ends_at"),  # no such day
+        ({**auction, "extend_minutes": 61}, 422, "extend_minutes"),
+        ({**auction, "extend_minutes": "5"}, 422, "extend_minutes"),
+        ({**auction, "price": 1000000}, 422, "price"),  # money is a string
+        ({**auction, "route": "barter"}, 422, "route"),
+        ({"route": "agreed", "transfer_mode": "转让", "price": "50000.00", "completers": "张三"}, 409,
+         "counterpart_name"),
+        ({"route": "agreed", "transfer_mode": "转让", "price": "50000.00", "counterpart_name": "某公司",
+          "completers": "张三", "days": 3}, 409, "days"),  # the notice runs 15 days at least
+    ]
+    for body, status, field in refused:
+        response = api(client, token, f"/results/{world['result']}/trades", body)
+        assert response.status_code == status and field in response.json["error"]["fields"], (body, response.json)
+    assert api(client, token, f"/results/{world['draft']}/trades", auction).status_code == 409  # not published
+    assert api(client, other, f"/results/{world['result']}/trades", auction).status_code == 403  # not its own
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Trade.id))) == 0
+        assert db.session.scalar(select(func.count(TradeEvent.id))) == 0
+
+    response = api(client, token, f"/results/{world['result']}/trades", auction)
+    assert response.status_code == 201 and response.headers["Location"].endswith(f"/trades/{response.json['id']}")
+    made = response.json
+    assert (made["route"], made["price"], made["increment"], made["has_reserve"], made["reserve"]) == (
+        "auction", "1000000.00", "10000.00", True, None)  # the reserve stays hidden while it runs
+    assert made["ends_at"] == ends.isoformat() + "Z"  # 北京时间 in, the same moment out (UTC)
+    with app.app_context():
+        trade = db.session.get(Trade, made["id"])
+        assert (trade.ends_at, trade.reserve_fen, trade.deposit_fen, trade.extend_minutes) == (ends, 120 * WAN, 5 * WAN, 3)
+        assert [(e.action, e.actor_id) for e in trade.events] == [("publish", world["owner"])]
+    assert api(client, token, f"/results/{world['result']}/trades", auction).status_code == 409  # one at a time
+    assert api(client, token, f"/trades/{made['id']}/contract", {"signed_on": "2026-11-30"}).status_code == 409
+    assert api(client, token, f"/trades/{made['id']}/withdraw", {"reason": "改为协议定价"}).status_code == 200
+
+    # an agreed price: its notice, then (the period over, no objection) the contract draft, once
+    agreed = {"route": "agreed", "transfer_mode": "转让", "price": "500000.50", "counterpart_name": "云南白药集团股份有限公司",
+              "completers": "张三、李四", "objection_contact": "科技处 0871-12345678"}
+    response = api(client, token, f"/results/{world['result']}/trades", agreed)
+    assert response.status_code == 201
+    notice = response.json["id"]
+    with app.app_context():
+        trade = db.session.get(Trade, notice)
+        assert (trade.price_fen, trade.completers) == (50_000_050, "张三、李四")
+        assert timedelta(days=15) - (trade.ends_at - trade.starts_at) < timedelta(seconds=1)
+        expire(notice)
+        assert services.close(notice) is True
+        db.session.commit()
+    today = utcnow().date().isoformat()
+    assert api(client, token, f"/trades/{notice}/contract", {"signed_on": "2999-01-01"}).status_code == 422
+    assert api(client, other, f"/trades/{notice}/contract", {"signed_on": today}).status_code == 404  # not the owner
+    first = api(client, token, f"/trades/{notice}/contract", {"signed_on": today})
+    again = api(client, token, f"/trades/{notice}/contract", {"signed_on": today})
+    assert (first.status_code, again.status_code, again.json["id"]) == (201, 200, first.json["id"])
+    assert (first.json["contract_amount"], first.json["buyer"]["name"], first.json["status"]) == (
+        "500000.50", "云南白药集团股份有限公司", "draft")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Contract.id))) == 1
+        trade = db.session.get(Trade, notice)
+        assert (trade.status, trade.contract_id) == ("contracted", first.json["id"])
+        assert [e.action for e in trade.events][-1] == "contract"

@@ -22,4 +22,4 @@ from marketplace.api import matching  # noqa: E402,F401
 from marketplace.api import amendments  # noqa: E402,F401
 from marketplace.api import contracts, hooks, listings  # noqa: E402,F401
 from marketplace.api import verify  # noqa: E402,F401
-from marketplace.api import deals  # noqa: E402,F401
+from marketplace.api import deal_making, deals  # noqa: E402,F401

@@ -371,9 +371,14 @@ def submit_proposal(tender_id: int):
     with conflicts():
         proposal = tenders.submit(current_user, tender_id, form.price.fen, form.body.data)
     db.session.commit()
-    return jsonify({"id": proposal.id, "tender_id": proposal.tender_id, "price": yuan_str(proposal.price_fen),
-                    "status": proposal.status, "submitted_at": utc(proposal.submitted_at)}), 201, \
-        {"Location": url_for("api.get_tender", tender_id=tender_id)}
+    return jsonify(proposal_json(proposal)), 201, {"Location": url_for("api.get_tender", tender_id=tender_id)}
+
+
+def proposal_json(proposal: TenderProposal) -> dict:
+    """A proposal as its own organisation (or, after the opening, the tendering one) sees it."""
+    return {"id": proposal.id, "tender_id": proposal.tender_id, "price": yuan_str(proposal.price_fen),
+            "status": proposal.status, "submitted_at": utc(proposal.submitted_at), "score": proposal.score,
+            "score_note": proposal.score_note or None}
 
 
 def _owned_tender(tender_id: int) -> Tender:

@@ -18,11 +18,11 @@ from datetime import date
 
 from flask import request
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from marketplace.api.payload import ApiError, Key, invalid
 from marketplace.errors import DomainError
-from marketplace.patterns import NOT_BLANK, YUAN, YUAN_ABOVE_ZERO, one_of, python_regex
+from marketplace.patterns import NOT_BLANK, YUAN, YUAN_ABOVE_ZERO, date_pattern, one_of, python_regex
 from marketplace.regions import all_regions
 
 REGION_REF = {"$ref": "#/components/schemas/RegionCode"}
@@ -30,6 +30,9 @@ BLANK = {"enum": ["", None]}
 TYPE_NAMES = {"string": "字符串", "integer": "整数", "number": "数字", "array": "数组", "boolean": "true 或 false",
               "object": "对象", "null": "null"}
 INTEGER = re.compile(r"-?[0-9]{1,18}")
+# RFC 3339 with its offset, years 2000–2099 (a real calendar day: a valid shape alone is not a time)
+DATETIME = (date_pattern(date(2000, 1, 1), date(2099, 12, 31))[:-1] + r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+            r"(?::[0-5][0-9](?:\.[0-9]{1,6})?)?(?:Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])$")
 YUAN_NOTE = "元，十进制字符串（不是数字），最多两位小数，小于 1000 亿元，如 \"3501.50\""
 
 
@@ -80,13 +83,16 @@ def register_body(name: str, body: Body) -> Body:
     return body
 
 
-def _rules(form, key: Key) -> tuple[bool, int | None, list[str], str]:
-    """(required, maxLength, choices, label) of the form field behind `key`."""
+def _rules(form, key: Key) -> tuple[bool, int | None, list, str]:
+    """(required, maxLength, choices, label) of the form field behind `key`; an integer field's choices are
+    its NumberRange's bounds when it has no list of choices."""
     unbound = getattr(form, key.form)
     validators = unbound.kwargs.get("validators") or ()
     required = key.required or any(isinstance(v, DataRequired) for v in validators)
     lengths = [v.max for v in validators if isinstance(v, Length) and v.max >= 0]
     choices = [choice.value for choice in unbound.kwargs.get("choices") or () if choice.value != ""]
+    if key.kind == "int" and not choices:
+        choices = [bound for v in validators if isinstance(v, NumberRange) for bound in (v.min, v.max)]
     label = key.label or (str(unbound.args[0]) if unbound.args else key.form)
     return required, min(lengths) if lengths else None, choices, label
 
@@ -101,6 +107,9 @@ def key_schema(form, key: Key) -> tuple[dict, bool]:
     elif kind == "date":
         base = {"type": "string", "pattern": key.dates.pattern()}
         description = f"{description}，YYYY-MM-DD，{key.dates.describe()}"
+    elif kind == "datetime":
+        base = {"type": "string", "pattern": DATETIME}
+        description = f"{description}（RFC 3339 时间，须带时区，如 \"2026-12-20T15:00:00+08:00\" 或 \"…T07:00:00Z\"）"
     elif kind in ("yuan", "yuan_as_wan"):
         base = {"type": "string", "pattern": YUAN_ABOVE_ZERO if required else YUAN}
         description = f"{description}（{YUAN_NOTE}{'，大于 0' if required else ''}）"

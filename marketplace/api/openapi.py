@@ -89,6 +89,9 @@ def _listing_links(kind: str, model: str, label: str, source: str) -> dict:
              f"ActOn{model}": link(f"actOn{model}", "提交审核、撤回等操作", **ident)}
     if kind == "need":
         links["NeedMatches"] = link("needMatches", "为该需求推荐的成果", need_id=f"$response.body#{source}")
+        links["PublishTender"] = link("publishTender", "为该需求发布招标（已发布的需求，本单位）", **ident)
+    else:
+        links["PublishTrade"] = link("publishTrade", "为该成果定价交易（已发布的成果，本单位）", **ident)
     return links
 
 
@@ -213,7 +216,9 @@ def _deal_paths() -> dict:
                           "PlaceBid": link("placeBid", "对该交易出价", trade_id="$response.body#/id"),
                           "RegisterForTrade": link("registerForTrade", "报名参与该交易", trade_id="$response.body#/id"),
                           "ObjectToTrade": link("objectToTrade", "对该协议定价公示提出异议", trade_id="$response.body#/id"),
-                          "WithdrawTrade": link("withdrawTrade", "撤回该交易（发布单位）", trade_id="$response.body#/id")}),
+                          "WithdrawTrade": link("withdrawTrade", "撤回该交易（发布单位）", trade_id="$response.body#/id"),
+                          "DraftTradeContract": link("draftTradeContract", "成交后生成合同草稿（发布单位）",
+                                                     trade_id="$response.body#/id")}),
         },
         "/trades/{trade_id}/bids": {"parameters": [trade_id], "post": bid},
         "/trades/{trade_id}/registrations": {
@@ -276,7 +281,9 @@ def _deal_paths() -> dict:
             "get": op("getTender", "一项招标：要求、预算上限、截止与开标时间和投标数（开标前投标内容任何人不可见）",
                       _json(ref("Tender"), "招标"), (404,), links={
                           "SubmitProposal": link("submitProposal", "投标", tender_id="$response.body#/id"),
-                          "FailTender": link("failTender", "流标或撤回（招标单位）", tender_id="$response.body#/id")}),
+                          "FailTender": link("failTender", "流标或撤回（招标单位）", tender_id="$response.body#/id"),
+                          "DraftTenderContract": link("draftTenderContract", "定标后生成合同草稿（中标单位）",
+                                                      tender_id="$response.body#/id")}),
         },
         "/tenders/{tender_id}/proposals": {
             "parameters": [tender_id],
@@ -286,7 +293,10 @@ def _deal_paths() -> dict:
                        links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/tender_id"),
                               "AwardTender": link("awardTender", "开标后定标该投标（招标单位）",
                                                   tender_id="$response.body#/tender_id",
-                                                  proposal_id="$response.body#/id")}),
+                                                  proposal_id="$response.body#/id"),
+                              "ScoreProposal": link("scoreProposal", "开标后为该投标评分（招标单位）",
+                                                    tender_id="$response.body#/tender_id",
+                                                    proposal_id="$response.body#/id")}),
         },
         "/contracts/{contract_id}/payments": {
             "parameters": [contract_id],
@@ -314,6 +324,49 @@ def _deal_paths() -> dict:
                        links={"GetPayments": link("getPayments", "付款计划与到账记录",
                                                   contract_id="$response.body#/contract_id")}),
         },
+    }
+
+
+def _deal_making_paths() -> dict:
+    """Putting a result or a need up for a deal, scoring, and the deal's contract draft (api/deal_making.py)."""
+    trade_id, tender_id = path_id("trade_id", "交易编号"), path_id("tender_id", "招标编号")
+    trade_links = {"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/id"),
+                   "WithdrawTrade": link("withdrawTrade", "撤回该交易", trade_id="$response.body#/id"),
+                   "DraftTradeContract": link("draftTradeContract", "成交后生成合同草稿", trade_id="$response.body#/id")}
+    tender_links = {"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/id"),
+                    "FailTender": link("failTender", "撤回或流标", tender_id="$response.body#/id")}
+    drafts = {}
+    for name, path, who, parameter in (
+            ("draftTradeContract", "/trades/{trade_id}/contract", "成交的交易由成果所属单位", trade_id),
+            ("draftTenderContract", "/tenders/{tender_id}/contract", "定标的招标由中标单位", tender_id)):
+        draft = op(name, f"生成合同草稿：{who}生成，双方、价格和定价方式已填好，之后照常修改、申报登记；每项交易只生成一份",
+                   _json(ref("ContractDetail"), "新生成的合同草稿"), WRITE_ERRORS, TOKEN, body="ContractDraftInput",
+                   status=201, headers=LOCATION, links=_contract_links("/id"))
+        draft["responses"]["200"] = _json(ref("ContractDetail"), "此前已生成的同一份合同（不再新建）")
+        drafts[path] = {"parameters": [parameter], "post": draft}
+    return {
+        "/results/{result_id}/trades": {
+            "parameters": [path_id("result_id", "成果编号")],
+            "post": op("publishTrade", "为本单位已发布的成果定价交易：协议定价公示（agreed）、挂牌（listed）、拍卖（auction）、"
+                                       "密封竞价（sealed）；每项成果同时只能有一项进行中或已成交的交易",
+                       _json(ref("TradeDetail"), "已发布的交易"), WRITE_ERRORS, TOKEN, body="TradeInput",
+                       status=201, headers=LOCATION, links=trade_links),
+        },
+        "/needs/{need_id}/tenders": {
+            "parameters": [path_id("need_id", "需求编号")],
+            "post": op("publishTender", "为本单位已发布的需求发布招标：要求、公开的预算上限、投标截止和开标时间",
+                       _json(ref("Tender"), "已发布的招标"), WRITE_ERRORS, TOKEN, body="TenderInput",
+                       status=201, headers=LOCATION, links=tender_links),
+        },
+        "/tenders/{tender_id}/proposals/{proposal_id}/score": {
+            "parameters": [tender_id, path_id("proposal_id", "投标编号")],
+            "post": op("scoreProposal", "招标单位在开标后为投标评分（0–100）并写评语；再次评分即替换，每次都记入招标记录",
+                       _json(ref("Proposal"), "评分后的投标"), WRITE_ERRORS, TOKEN, body="ProposalScore",
+                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/tender_id"),
+                              "AwardTender": link("awardTender", "定标该投标", tender_id="$response.body#/tender_id",
+                                                  proposal_id="$response.body#/id")}),
+        },
+        **drafts,
     }
 
 
@@ -352,7 +405,8 @@ def _read_paths() -> dict:
 def build_spec() -> dict:
     """The whole document (a new dict each call; the input schemas are as of today and the regions table)."""
     paths = {**_read_paths(), **_listing_paths("result", "results", "Result", "成果"),
-             **_listing_paths("need", "needs", "Need", "需求"), **_contract_paths(), **_deal_paths()}
+             **_listing_paths("need", "needs", "Need", "需求"), **_contract_paths(), **_deal_paths(),
+             **_deal_making_paths()}
     return {
         "openapi": "3.1.0",
         "info": {"title": "技术市场 API", "version": "1",

@@ -8,6 +8,7 @@ each value has the right JSON type. Money comes in as yuan decimal strings.
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from flask import jsonify, request
 from werkzeug.datastructures import MultiDict
@@ -99,7 +100,7 @@ class Key:
     """How one JSON key feeds one form field, and what its JSON schema adds to the field's own (api/inputs.py).
 
     kind: text (string or null), region (a region code), date (YYYY-MM-DD within `dates`),
-    list (array of strings), keywords (array or string), flag (boolean), int (integer or
+    datetime (RFC 3339 with an offset, handed to the form in the site's time), list (array of strings), keywords (array or string), flag (boolean), int (integer or
     null), yuan (string in 元, passed on), yuan_as_wan (string in 元, handed to a form whose
     field is in 万元).
     required: the value may not be blank (the form refuses it; a choice field's own
@@ -124,6 +125,12 @@ def _convert(key: Key, value) -> list[str]:
         if not isinstance(value, str):
             raise ValueError(MONEY_TYPE_MESSAGE if key.kind == "yuan" else "应为字符串。")
         return [value]
+    if key.kind == "datetime":
+        if value is None:
+            return [""]
+        if not isinstance(value, str):
+            raise ValueError("应为字符串（RFC 3339 时间，须带时区）。")
+        return [typed_as_site_time(value)]
     if key.kind in ("list", "keywords"):
         if value is None:
             return []
@@ -156,6 +163,20 @@ def _convert(key: Key, value) -> list[str]:
         except MoneyError as exc:
             raise ValueError(f"{key.label}：{exc}") from None
     raise AssertionError(f"unknown key kind {key.kind}")  # pragma: no cover
+
+
+def typed_as_site_time(text: str) -> str:
+    """An RFC 3339 time with its offset as the site's wall-clock time, the way its forms are typed
+    ("2026-12-20T07:00:00Z" → "2026-12-20T15:00:00" in Beijing); anything else is passed on for the form to refuse."""
+    from marketplace.jobs.schedule import site_time
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return site_time(moment.astimezone(timezone.utc).replace(tzinfo=None)).isoformat(timespec="seconds")
 
 
 def formdata(body: dict, keys: dict[str, Key], base: MultiDict | None = None) -> MultiDict:

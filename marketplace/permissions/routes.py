@@ -136,6 +136,11 @@ ROUTES: dict[str, str] = {
     "api.withdraw_trade": "trade.manage",
     "api.award_tender": "tender.manage",  # the tender's owner, after the opening
     "api.fail_tender": "tender.manage",
+    "api.publish_trade": "trade.manage",  # a published result of one's organisation (api/deal_making.py)
+    "api.publish_tender": "tender.manage",  # a published need of one's organisation
+    "api.score_proposal": "tender.manage",  # the tender's owner, after the opening (404 for others)
+    "api.trade_contract": "trade.manage",  # the result's organisation, once the trade is concluded
+    "api.tender_contract": "contract.party",  # the winning organisation, once the tender is awarded
     "api.contract_amend": LOGGED_IN,
     "api.amendment_action": LOGGED_IN,
     "contracts.amendment_action": LOGGED_IN,

@@ -35,7 +35,3 @@ class ScoreForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     note = StringField("说明", filters=[clean_line], validators=[max_length("说明", 1000)])
-
-
-class ContractForm(FlaskForm):
-    signed_on = StringField("签订日期", filters=[clean_line], validators=[required("签订日期")])

@@ -11,7 +11,8 @@ from marketplace import files
 from marketplace.listings.views import load_visible
 from marketplace.permissions import LOGGED_IN, has, permission_required
 from marketplace.tenders import bp, services
-from marketplace.tenders.forms import ContractForm, DecisionForm, ProposalForm, ScoreForm, TenderForm
+from marketplace.tenders.forms import DecisionForm, ProposalForm, ScoreForm, TenderForm
+from marketplace.trading.forms import ContractForm
 from marketplace.web import committing, contract_draft_answer, flash_errors
 from models import Tender, TenderFile, TenderProposal, db
 from models.base import utcnow

@@ -108,4 +108,11 @@ class ReasonForm(FlaskForm):
 
 
 class ContractForm(FlaskForm):
+    """生成合同草稿 from a deal (a trade or a tender): the signing date, as a contract's own form checks it."""
+
     signed_on = StringField("签订日期", filters=[clean_line], validators=[required("签订日期")])
+
+    def validate_signed_on(self, field):
+        from marketplace.contracts.forms import SIGNING_DATES
+
+        self.signed_on_date = SIGNING_DATES.check(field.data, "签订日期")

@@ -81,13 +81,13 @@ def active_trade(result) -> Trade | None:
 
 # Publishing
 
-def _price(value, label: str, required: bool = True) -> int | None:
+def _price(value, label: str, field: str, required: bool = True) -> int | None:
     if value is None:
         if required:
-            raise TradeError(f"请填写{label}。", field=label)
+            raise TradeError(f"请填写{label}。", field=field)
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0 or value > MAX_PRICE_FEN:
-        raise TradeError(f"{label}必须大于 0 且不超过 100 亿元。")
+        raise TradeError(f"{label}必须大于 0 且不超过 100 亿元。", field=field)
     return value
 
 
@@ -105,7 +105,7 @@ def publish(user, result, route: str, data: dict, now: datetime | None = None) -
     mode = data.get("transfer_mode")
     if mode not in TRANSFER_MODES:
         raise TradeError("请选择转化方式（转让、许可或作价投资）。", field="transfer_mode")
-    price = _price(data.get("price_fen"), "价格")
+    price = _price(data.get("price_fen"), "价格", "price")
     trade = Trade(route=route, status=TradeStatus.OPEN, result_id=result.id, organisation_id=result.organisation_id,
                   title=result.title, transfer_mode=mode, description=clean_text(data.get("description") or "")[:5000],
                   price_fen=price, created_by_id=user.id, starts_at=now)
@@ -157,16 +157,16 @@ def _auction(trade: Trade, data: dict, now: datetime) -> None:
     if ends - starts > timedelta(days=90):
         raise TradeError("竞价期不能超过 90 天。", field="ends_at")
     trade.starts_at, trade.ends_at = starts, ends
-    trade.reserve_fen = _price(data.get("reserve_fen"), "保留价", required=False)
+    trade.reserve_fen = _price(data.get("reserve_fen"), "保留价", "reserve", required=False)
     if trade.reserve_fen is not None and trade.reserve_fen < trade.price_fen:
-        raise TradeError("保留价不能低于起拍价。", field="reserve_fen")
+        raise TradeError("保留价不能低于起拍价。", field="reserve")
     trade.deposit_fen = data.get("deposit_fen") or 0
     if not isinstance(trade.deposit_fen, int) or not 0 <= trade.deposit_fen <= trade.price_fen:
-        raise TradeError("保证金不能为负，也不能超过起拍价。", field="deposit_fen")
+        raise TradeError("保证金不能为负，也不能超过起拍价。", field="deposit")
     if trade.route == "auction":
-        trade.increment_fen = _price(data.get("increment_fen"), "加价幅度")
+        trade.increment_fen = _price(data.get("increment_fen"), "加价幅度", "increment")
         if trade.increment_fen > trade.price_fen:
-            raise TradeError("加价幅度不能超过起拍价。", field="increment_fen")
+            raise TradeError("加价幅度不能超过起拍价。", field="increment")
         trade.extend_minutes = data.get("extend_minutes", 5)
         if not isinstance(trade.extend_minutes, int) or not 0 <= trade.extend_minutes <= 60:
             raise TradeError("延时周期应为 0 至 60 分钟。", field="extend_minutes")
