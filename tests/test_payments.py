@@ -294,6 +294,15 @@ def test_paid_figures_on_the_statistics_pages(app, client, auth, world):
     assert page.status_code == 200 and "到账金额" in html and "12.35万元" in html
     export = client.get("/stats/export/paid_regions.csv?region=530000&period=year&year=2026")
     assert export.status_code == 200 and "123456.78" in export.get_data(as_text=True)
+    # the same figures in the API, by the buyer's cities and by field, dated by the payment
+    by_city = client.get("/api/v1/stats/paid?region=530000&by=buyer&from=2026-01-01&to=2026-12-31").json
+    assert {"name": "曲靖市", "payments": 1, "paid_amount": "123456.78"} in by_city["items"]
+    assert by_city["total"]["paid_amount"] == "123456.78" and by_city["total"]["previous"]["paid_amount"] == "0.00"
+    by_field = client.get("/api/v1/stats/paid?dim=field&from=2026-01-01&to=2026-12-31").json
+    assert {"name": "新材料及其应用", "payments": 1, "paid_amount": "123456.78"} in by_field["items"]
+    before = client.get("/api/v1/stats/paid?dim=type&from=2026-01-01&to=2026-03-31").json
+    assert before["total"]["paid_amount"] == "0.00"  # paid on 1 April: not in the first quarter
+    assert client.get("/api/v1/stats/paid?dim=ip").status_code == 400
 
 
 def test_concurrent_payments_never_pass_the_contract_amount(app, world):

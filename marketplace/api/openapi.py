@@ -397,6 +397,9 @@ def _read_paths() -> dict:
             "get": op("verify", "公开核验登记号：有效、已变更或已撤销，登记日期、合同类型与双方名称（不含金额、地区）",
                       _json(ref("Verification"), "登记状态"), (404, 429)),
         },
+        "/stats/paid": {"get": op("statsPaid", "到账金额（资金结算登记）：按下级地区、合同类型或技术领域，按到账日期计入期间，含上年同期",
+                                  _json(ref("StatsPaid"), "到账表"), READ_ERRORS,
+                                  parameters=params(STATS_PARAMS["paid"]))},
         "/stats/bulletin": {"get": op("statsBulletin", "统计简报句子", _json(ref("StatsBulletin"), "简报"), READ_ERRORS,
                                       parameters=params(STATS_PARAMS["bulletin"]))},
     }

@@ -85,6 +85,7 @@ CONTRACT_FIELDS = {
 FIGURES = {"contracts": INTEGER, "contract_amount": MONEY, "tech_amount": MONEY}
 YOY = {"previous": obj(FIGURES, list(FIGURES)), "yoy_contracts": string(), "yoy_contract_amount": string(),
        "yoy_tech_amount": string()}
+PAID = {"payments": {**INTEGER, "description": "到账笔数"}, "paid_amount": {**MONEY, "description": "到账金额"}}
 PERIOD = obj({"from": DATE, "to": DATE, "label": string()}, ["from", "to", "label"])
 SEARCH_ITEM = obj({"id": INTEGER, "kind": string(enum=["result", "need"]), "title": string(), "org": string(),
                    "region_code": string(), "field": string(), "score": {"type": "number"}, "highlight": string()},
@@ -178,6 +179,14 @@ SCHEMAS = {
         "by": string(enum=["seller", "buyer"]), "period": ref("Period"),
         "items": array(obj({"category": string(), **FIGURES}, ["category", *FIGURES]))},
         ["region", "dim", "by", "period", "items"]),
+    "StatsPaid": obj({
+        "region": nullable(string()), "dim": string(enum=["region", "type", "field"]),
+        "by": string(enum=["seller", "buyer"]), "period": ref("Period"),
+        "items": array(obj({"name": string(), **PAID}, ["name", *PAID])),
+        "total": obj({**PAID, "previous": obj(PAID, list(PAID)), "yoy_paid_amount": string()},
+                     [*PAID, "previous", "yoy_paid_amount"])},
+        ["region", "dim", "by", "period", "items", "total"],
+        description="到账金额：已登记合同登记在案的到账（不含作废），按到账日期计入期间；合计与上年同期比较"),
     "StatsBulletin": obj({"region": nullable(string()), "period": ref("Period"), "text": string()},
                          ["region", "period", "text"]),
     "Trade": obj(TRADE_FIELDS, list(TRADE_FIELDS)),

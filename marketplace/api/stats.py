@@ -16,13 +16,21 @@ from marketplace.stats.periods import EARLIEST_YEAR, LATEST_YEAR, StatsError, pa
 from models.stats import SIDES
 
 DIMENSIONS = list(services.DIMENSIONS)
+PAID_DIMS = ["region", *services.PAID_DIMENSIONS]
 _DATES = date_pattern(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31))
-PERIOD = [text_param("from", f"起始日期 YYYY-MM-DD（登记日期，{EARLIEST_YEAR}–{LATEST_YEAR} 年）；默认为截止日期所在年的 1 月 1 日",
-                     pattern=_DATES, code="bad_date", explain=lambda value: parse_date(value, "from（起始日期）")),
-          text_param("to", "截止日期 YYYY-MM-DD（登记日期）；默认为今天；不早于起始日期（否则 409）", pattern=_DATES,
-                     code="bad_date", explain=lambda value: parse_date(value, "to（截止日期）")),
-          text_param("by", "seller：技术输出（卖方所在地，默认）；buyer：技术吸纳", enum=list(SIDES), code="bad_side",
-                     explain=services.check_side)]
+
+
+def period_params(dated_by: str) -> list:
+    """from, to and by, the period's dates being `dated_by` (登记日期, 到账日期)."""
+    return [text_param("from", f"起始日期 YYYY-MM-DD（{dated_by}，{EARLIEST_YEAR}–{LATEST_YEAR} 年）；默认为截止日期所在年的 1 月 1 日",
+                       pattern=_DATES, code="bad_date", explain=lambda value: parse_date(value, "from（起始日期）")),
+            text_param("to", f"截止日期 YYYY-MM-DD（{dated_by}）；默认为今天；不早于起始日期（否则 409）", pattern=_DATES,
+                       code="bad_date", explain=lambda value: parse_date(value, "to（截止日期）")),
+            text_param("by", "seller：技术输出（卖方所在地，默认）；buyer：技术吸纳", enum=list(SIDES), code="bad_side",
+                       explain=services.check_side)]
+
+
+PERIOD = period_params("登记日期")
 REGION = text_param("region", "地区代码（默认或 000000 为全国）", region=True, national=True, code="bad_region",
                     explain=services.find_region)
 PARAMS = {
@@ -31,6 +39,9 @@ PARAMS = {
     "breakdown": [REGION, text_param("dim", "分类维度（默认 type）", enum=DIMENSIONS, code="bad_dim",
                                      message=f"dim 参数应为 {'、'.join(DIMENSIONS)} 之一。"), *PERIOD],
     "bulletin": [REGION, *PERIOD],
+    "paid": [REGION, text_param("dim", "分类维度：region（下级地区，默认）、type（合同类型）、field（技术领域）",
+                                enum=PAID_DIMS, code="bad_dim", message=f"dim 参数应为 {'、'.join(PAID_DIMS)} 之一。"),
+             *period_params("到账日期")],
 }
 
 
@@ -100,3 +111,29 @@ def stats_bulletin():
     region = services.find_region(values["region"])
     return jsonify({"region": region.code if region else None, "period": _period_json(period),
                     "text": bulletin_text(region, period, side)})
+
+
+def paid_json(paid: services.Paid) -> dict:
+    return {"payments": paid.payments, "paid_amount": yuan_str(paid.paid_fen)}
+
+
+@bp.route("/stats/paid")
+@conditional(stats_fingerprint)
+@page_cache.public("stats")
+def stats_paid():
+    """到账金额: payments recorded against registered contracts, dated by the payment, per region under `region`
+    or per type or field of one region; the total with the same period a year earlier."""
+    values, period, side = _read("paid")
+    region, dim = services.find_region(values["region"]), values["dim"] or "region"
+    if dim == "region":
+        rows, total = services.paid_by_region(region, period, side)
+    else:
+        rows = services.paid_breakdown(region, period, dim, side)
+        total = services.Paid()
+        for _name, paid in rows:
+            total.add(paid)
+    previous = services.paid_figures(region, period, side)[1]
+    return jsonify({"region": region.code if region else None, "dim": dim, "by": side, "period": _period_json(period),
+                    "items": [{"name": name, **paid_json(paid)} for name, paid in rows],
+                    "total": {**paid_json(total), "previous": paid_json(previous),
+                              "yoy_paid_amount": services.yoy(total.paid_fen, previous.paid_fen)}})

@@ -195,6 +195,7 @@ ROUTES: dict[str, str] = {
     "api.stats_regions": PUBLIC,
     "api.stats_breakdown": PUBLIC,
     "api.stats_bulletin": PUBLIC,
+    "api.stats_paid": PUBLIC,
     "api.verify": PUBLIC,
     "api.need_matches": LOGGED_IN,
     "api.result_list": PUBLIC,
