@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
         CheckConstraint("role IN ('institute', 'enterprise', 'broker', 'official', 'admin')", name="role_known"),
         CheckConstraint("session_version >= 1", name="session_version_positive"),
         CheckConstraint("NOT (awaiting_approval AND active)", name="pending_is_inactive"),
+        CheckConstraint("display_mode IS NULL OR display_mode IN ('', 'large', 'contrast', 'large_contrast')",
+                        name="display_mode_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +62,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # When the address in `email` was confirmed by a link sent to it (None: not confirmed; mail waits for it).
     email_verified_at: Mapped[datetime | None]
+    # 大字版 / 高对比度 as last chosen (account/display.py): None until the user chooses, "" for the standard look.
+    display_mode: Mapped[str | None] = mapped_column(String(20))
 
     organisation = relationship("Organisation", back_populates="users", lazy="joined", foreign_keys=[organisation_id])
 

@@ -3,4 +3,6 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__)
 
-from marketplace.account import views  # noqa: E402,F401
+from marketplace.account import display, views  # noqa: E402,F401
+
+bp.after_app_request(display.follow_the_user)

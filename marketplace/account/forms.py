@@ -1,6 +1,6 @@
 """Forms of the account pages: e-mail address, notification choices, forgotten password."""
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from marketplace.auth.forms import EMAIL_RULE, NewPasswordForm, required, strip
@@ -36,3 +36,11 @@ for _code, _label, _what, _default in NOTIFY_CATEGORIES:
     setattr(NotificationForm, f"mode_{_code}", RadioField(
         _label, choices=options(dict(EMAIL_MODES)), default=_default, description=_what,
         validators=[required("请选择一项。")]))
+
+
+class DisplayForm(FlaskForm):
+    """大字版 and 高对比度; `next` is where to go back to (checked to be a page of this site)."""
+
+    large = BooleanField("大字版", description="文字和按钮放大到 1.25 倍，行距加大")
+    contrast = BooleanField("高对比度", description="白底黑字，链接加下划线，边框和焦点更醒目")
+    next = HiddenField()

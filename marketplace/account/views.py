@@ -2,8 +2,9 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from marketplace.account import bp, services
-from marketplace.account.forms import EmailForm, ForgotPasswordForm, NotificationForm, ResetPasswordForm
+from marketplace.account import bp, display, services
+from marketplace.account.forms import DisplayForm, EmailForm, ForgotPasswordForm, NotificationForm, ResetPasswordForm
+from marketplace.auth.safe_redirect import safe_next
 from marketplace.extensions import csrf
 from marketplace.form_fields import EmptyForm
 from marketplace.mail import read_unsubscribe_token
@@ -74,6 +75,31 @@ def notifications():
         for category, _label, _what, _default in NOTIFY_CATEGORIES:
             set_email_mode(user, category, getattr(form, f"mode_{category}").data)
     return redirect(url_for("account.settings"))
+
+
+@bp.route("/display", methods=["GET", "POST"])
+def display_settings():
+    """大字版 / 高对比度 for this browser, and for the account when signed in. The pages' buttons send the same form
+    in the background (X-Requested-With: fetch, answered 204); without scripts this page is the way."""
+    form = DisplayForm(formdata=None, large="large" in display.current_modes(),
+                       contrast="contrast" in display.current_modes(),
+                       next=safe_next(request.args.get("next"), ""))
+    if request.method == "POST":
+        form = DisplayForm()
+        if not form.validate_on_submit():
+            return render_template("account/display.html", form=form, back=None), 400
+        mode = display.mode_of(form.large.data, form.contrast.data)
+        if current_user.is_authenticated:
+            with committing():
+                display.save(current_user._get_current_object(), mode)
+        if request.headers.get("X-Requested-With") == "fetch":
+            response = current_app.response_class(status=204)
+        else:
+            flash("显示设置已保存。", "success")
+            response = redirect(safe_next(form.next.data, url_for("account.display_settings")))
+        display.set_cookie(response, mode)
+        return response
+    return render_template("account/display.html", form=form, back=form.next.data or None)
 
 
 @bp.route("/confirm/<token>")

@@ -29,6 +29,7 @@ ROUTES: dict[str, str] = {
     "account.forgot_password": PUBLIC,
     "account.reset_password": PUBLIC,  # the signed, single-use link is the proof
     "account.unsubscribe": PUBLIC,  # the signed link is the proof
+    "account.display_settings": PUBLIC,  # 大字版 / 高对比度: this browser, and the account when signed in
     # listings
     "listings.browse_results": PUBLIC,
     "listings.browse_needs": PUBLIC,

@@ -67,7 +67,7 @@ def free_port() -> int:
 
 def get(url: str) -> int:
     """The HTTP status of a GET."""
-    with urllib.request.urlopen(url, timeout=5) as response:
+    with urllib.request.urlopen(url, timeout=30) as response:  # a first page under a fully loaded run can be slow
         return response.status
 
 

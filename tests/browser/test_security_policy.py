@@ -61,16 +61,8 @@ def visit(page, path):
     assert page.evaluate("typeof window.bootstrap") == "object", path
 
 
-def test_main_pages_cause_no_policy_violation(page, live_server, site, browser_log):
-    for path in ANONYMOUS_PAGES:
-        visit(page, path.format(**site))
-    for username, paths in PAGES_BY_USER.items():
-        log_in(page, username)
-        for path in paths:
-            visit(page, path.format(**site))
-    assert browser_log.csp_violations == []
-    assert browser_log.script_errors == []
-    assert browser_log.offsite_requests == []
+# Every page of every role under the policy (nothing refused, no script error, nothing off-site): the template
+# sweep of tests/browser/test_accessibility.py checks it on each page it opens.
 
 
 def test_the_statistics_charts_are_drawn_under_the_policy(page, site, browser_log):
