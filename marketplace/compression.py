@@ -9,7 +9,7 @@ and `Vary: Accept-Encoding` tells caches the body depends on that header.
 """
 import gzip
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.security import safe_join
 
 try:
@@ -63,7 +63,7 @@ class StaticCompressed:
 
 
 def _static_body(response: Response, coding: str) -> bytes | None:
-    filename = (request.view_args or {}).get("filename", "")
+    filename = g.get("static_original") or (request.view_args or {}).get("filename", "")
     if (response.content_length or 0) < MIN_SIZE:
         return None
     return current_app.extensions["static_compressed"].get(filename, coding)

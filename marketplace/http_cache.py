@@ -1,8 +1,9 @@
 """HTTP caching: content-hashed static URLs, conditional GET (ETag → 304) and who may keep a copy.
 
-* Static files: `url_for('static', filename=…)` adds `?v=<hash of the file>` (hashed once per
-  process), and a request carrying the current hash is answered `immutable` for a year; the
-  bare URL, or an old hash, revalidates every time.
+* Static files: `url_for('static', filename='css/site.css')` gives the hashed file name
+  `/static/css/site.<hash of the file>.css` (hashed once per process), and a request for the current
+  hash is answered `immutable` for a year; the plain name (and the older `?v=<hash>` form), or an
+  old hash, revalidates every time.
 * Pages and API reads decorated with `conditional` carry a weak ETag and answer 304 when the
   client's copy is current. A view may give a cheap fingerprint of what it shows, checked
   before the page is built; otherwise the ETag hashes the built body.
@@ -14,6 +15,7 @@ expired token. Responses showing flash messages are never stored (`no-store`).
 """
 import hashlib
 import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +37,7 @@ REVALIDATE_PRIVATE = "private, no-cache"
 NEVER_STORE = "no-store"
 PRIVATE_DEFAULT = "private, no-store"
 VERSION_ARG = "v"
+HASHED_NAME = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{12})(?P<ext>\.[A-Za-z0-9]+)$")
 CSRF_FIELD = "csrf_token"  # Flask-WTF's session key and g attribute (WTF_CSRF_FIELD_NAME)
 
 
@@ -73,20 +76,39 @@ def _versions() -> StaticVersions:
 
 
 def add_static_version(endpoint: str, values: dict) -> None:
-    """url_for('static', filename=…) gets ?v=<content hash>, so a changed file gets a new URL."""
+    """url_for('static', filename='css/site.css') → css/site.<content hash>.css: a changed file gets a new name."""
     if endpoint == "static" and "filename" in values and VERSION_ARG not in values:
-        digest = _versions().get(values["filename"])
-        if digest:
-            values[VERSION_ARG] = digest
+        filename = values["filename"]
+        digest = _versions().get(filename)
+        stem, dot, ext = filename.rpartition(".")
+        if digest and dot and "/" not in ext:
+            values["filename"] = f"{stem}.{digest}.{ext}"
+
+
+def static_file(filename: str) -> tuple[str, bool]:
+    """The file a static URL names, and whether the URL carries its current hash (a hashed name, or ?v=)."""
+    versions = _versions()
+    found = HASHED_NAME.match(filename)
+    if found:
+        original = found["stem"] + found["ext"]
+        current = versions.get(original)
+        if current is not None:
+            return original, current == found["digest"]
+    return filename, request.args.get(VERSION_ARG) is not None and request.args[VERSION_ARG] == versions.get(filename)
+
+
+def serve_static(filename: str):
+    """The static view: the file behind a hashed name (an old hash still gets the file, to be revalidated)."""
+    original, g.static_current = static_file(filename)
+    g.static_original = original
+    return current_app.send_static_file(original)
 
 
 def static_lifetime(response: Response) -> Response:
     """A year, immutable, for the URL carrying the file's current hash; revalidate for any other."""
     if request.endpoint != "static" or response.status_code not in (200, 206, 304):
         return response
-    filename = (request.view_args or {}).get("filename", "")
-    current = request.args.get(VERSION_ARG) == _versions().get(filename)
-    response.headers["Cache-Control"] = IMMUTABLE if current else REVALIDATE_PUBLIC
+    response.headers["Cache-Control"] = IMMUTABLE if g.get("static_current") else REVALIDATE_PUBLIC
     response.headers.pop("Expires", None)
     if not session.modified:
         session.accessed = False  # Flask-Login's cookie check read it; a file never depends on it (no Vary: Cookie)
@@ -278,5 +300,6 @@ def private_by_default(response: Response) -> Response:
 def register(app: Flask) -> None:
     app.extensions["static_versions"] = StaticVersions(app.static_folder, track_changes=app.debug)
     app.url_defaults(add_static_version)
+    app.view_functions["static"] = serve_static
     app.after_request(static_lifetime)
     app.after_request(private_by_default)

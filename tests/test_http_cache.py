@@ -21,7 +21,7 @@ from tests.contract_helpers import draft, parties, register_path
 from tests.test_listings_lifecycle import RESULT_FORM, login
 from tests.test_security_headers import assert_security_headers
 
-STATIC_URL = re.compile(r'(?:href|src)="(/static/[^"?]+)\?v=([0-9a-f]{12})"')
+STATIC_URL = re.compile(r'(?:href|src)="(/static/[^"?]+)\.([0-9a-f]{12})(\.[a-z]+)"')
 YEAR = date.today().year
 
 
@@ -77,19 +77,41 @@ def etag_of(client, url, **headers):
 def test_static_urls_in_pages_carry_the_file_hash_and_are_immutable(app, client):
     urls = {}
     for page in ("/", f"/stats/?kind=year&year={YEAR}"):
-        urls.update(STATIC_URL.findall(client.get(page).get_data(as_text=True)))
-    assert {"/static/css/site.css", "/static/js/site.js", "/static/js/stats.js",
-            "/static/vendor/bootstrap-5.3.9/bootstrap.min.css"} <= set(urls)
+        urls.update({stem + ext: version for stem, version, ext in
+                     STATIC_URL.findall(client.get(page).get_data(as_text=True))})
+    assert {"/static/css/site.css", "/static/js/site.js", "/static/js/stats.js", "/static/js/display.js",
+            "/static/vendor/bootstrap-5.3.9/bootstrap.min.css", "/static/favicon.svg"} <= set(urls)
     for path, version in urls.items():
         with open(app.static_folder + path.removeprefix("/static"), "rb") as handle:
-            assert version == hashlib.sha256(handle.read()).hexdigest()[:12]
-        response = fetch(client, f"{path}?v={version}")
+            content = handle.read()
+        assert version == hashlib.sha256(content).hexdigest()[:12]
+        stem, ext = path.rsplit(".", 1)
+        response = fetch(client, f"{stem}.{version}.{ext}")  # the hashed file name
         assert response.status_code == 200 and response.headers["Cache-Control"] == IMMUTABLE
-        assert "Expires" not in response.headers
-    # The bare URL and an outdated hash still work, but must be revalidated.
-    for url in ("/static/css/site.css", "/static/css/site.css?v=000000000000"):
+        assert response.data == content and "Expires" not in response.headers
+    # The plain name, the older ?v= form with an outdated hash, and an outdated hashed name still work, but must
+    # be revalidated; a hashed name of no file is not found.
+    for url in ("/static/css/site.css", "/static/css/site.css?v=000000000000", "/static/css/site.000000000000.css"):
         response = fetch(client, url)
-        assert response.status_code == 200 and response.headers["Cache-Control"] == "public, no-cache"
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "public, no-cache", url
+    assert fetch(client, "/static/css/nothing.0123456789ab.css").status_code == 404
+
+
+def test_the_old_icon_address_leads_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.svg", response.headers["Location"])
+    icon = fetch(client, response.headers["Location"])
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_a_hashed_static_file_is_sent_compressed_with_its_content(client):
+    page = client.get("/").get_data(as_text=True)
+    css = next(f"{stem}.{version}{ext}" for stem, version, ext in STATIC_URL.findall(page)
+               if stem.endswith("bootstrap.min"))
+    plain = fetch(client, "/static/vendor/bootstrap-5.3.9/bootstrap.min.css")
+    packed = fetch(client, css, headers={"Accept-Encoding": "br"})
+    assert packed.headers["Content-Encoding"] == "br" and len(packed.data) < len(plain.data) / 5
+    assert brotli.decompress(packed.data) == plain.data
 
 
 def test_static_files_answer_304_on_both_validators(client):

@@ -129,6 +129,42 @@ def test_upgrade_from_the_previous_revision_keeps_the_data(empty_db):
         assert db.session.scalars(select(SearchChange.listing_id)).all() == [7]
 
 
+def test_a_populated_database_goes_down_and_up_again_without_losing_a_row(empty_db):
+    """Revisions that alter a table (on SQLite: copy it and drop the old one) keep every row of every other table:
+    a user's token, follows and notices, a contract's history, attachments and amendments."""
+    from marketplace.api.tokens import create_token
+    from marketplace.contracts import amendments
+    from tests.contract_helpers import amendment_data, draft, officials, parties, register_path
+
+    down_to = "0015_tenders"
+    with empty_db.app_context():
+        init_db()  # the schema at head, with the regions
+        seller, buyer = parties()
+        seller_user = f.make_user("seller", "institute", seller)
+        official = officials()[0]
+        contract = draft(seller, buyer, seller_user)
+        register_path(contract, seller_user, official)
+        change = amendment_data(contract, title="改名")
+        amendments.apply_for(contract, seller_user, "补充协议", change["data"], contract.contract_amount_fen,
+                             contract.deductions, change["buyer"])
+        create_token(seller_user, "migration")
+        db.session.commit()
+        db.session.remove()
+        command.downgrade(alembic_config(), down_to)
+        before = row_counts()
+        command.upgrade(alembic_config(), "head")
+        after = {table: count for table, count in row_counts().items() if table in before}
+    assert after == before
+    assert all(before[table] > 0 for table in ("users", "api_tokens", "contracts", "contract_events",
+                                                "contract_amendments"))
+
+
+def row_counts() -> dict[str, int]:
+    with db.engine.connect() as conn:
+        tables = sorted(set(inspect(conn).get_table_names()) - {"alembic_version"})
+        return {table: conn.exec_driver_sql(f'SELECT COUNT(*) FROM "{table}"').scalar() for table in tables}
+
+
 def test_a_database_made_by_create_all_is_adopted_by_the_migrations(empty_db):
     # Databases created before migrations existed hold the first revision's tables and no version table.
     with empty_db.app_context():

@@ -1,5 +1,5 @@
-"""Home page and the health probes."""
-from flask import current_app, render_template
+"""Home page, the icon browsers ask for by its old name, and the health probes."""
+from flask import current_app, redirect, render_template, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,6 +18,14 @@ def index():
         "main/index.html", counts=services.home_counts(), results=services.newest_results(),
         needs=services.newest_needs(), bounties=services.open_bounties(), fields=services.field_counts(),
     )
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers (and feed readers, PDF viewers) that ask /favicon.ico get the site's icon, under its hashed name."""
+    response = redirect(url_for("static", filename="favicon.svg"), code=301)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.route("/healthz")

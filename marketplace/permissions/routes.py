@@ -9,6 +9,7 @@ ROUTES: dict[str, str] = {
     "static": PUBLIC,
     # main
     "main.index": PUBLIC,
+    "main.favicon": PUBLIC,
     "main.healthz": PUBLIC,
     "main.readyz": PUBLIC,
     # auth
