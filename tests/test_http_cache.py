@@ -99,7 +99,7 @@ def test_static_urls_in_pages_carry_the_file_hash_and_are_immutable(app, client)
 
 def test_the_old_icon_address_leads_to_the_icon(client):
     response = client.get("/favicon.ico")
-    assert response.status_code == 301 and re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.svg", response.headers["Location"])
+    assert response.status_code == 302 and re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.svg", response.headers["Location"])
     icon = fetch(client, response.headers["Location"])
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
 

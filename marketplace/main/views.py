@@ -23,7 +23,7 @@ def index():
 @bp.route("/favicon.ico")
 def favicon():
     """Browsers (and feed readers, PDF viewers) that ask /favicon.ico get the site's icon, under its hashed name."""
-    response = redirect(url_for("static", filename="favicon.svg"), code=301)
+    response = redirect(url_for("static", filename="favicon.svg"))  # 302: the name changes with the icon
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 
