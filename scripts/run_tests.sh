@@ -5,10 +5,10 @@
 # The two runs share nothing (own database, own temporary directories), so with two or
 # more CPUs they run side by side; TEST_PARALLEL=0 runs them one after the other.
 # TEST_TIMEOUT (seconds, default 2400: well past a slow machine's run, well inside CI's 90 minutes) stops a run that hangs.
-# TEST_WORKERS (default 3 with two or more CPUs, else 1) splits each run over that many pytest-xdist
-# processes, a test file per process at a time: the six processes keep both cores busy until the end, also
-# while some of them wait on a browser, a server or a subprocess (with two each, about a quarter of the
-# CPU time was idle); the PostgreSQL run alone used to take half again as long as the SQLite one. On PostgreSQL each
+# TEST_WORKERS (default 2 with two or more CPUs, else 1) splits each run over that many pytest-xdist
+# processes, a test file per process at a time: the four processes keep both cores busy until the end
+# (three each were measured slower: 11 min 28 s against 9 min 24 s, the extra processes' start-up and
+# contention outweighing the idle time they fill). On PostgreSQL each
 # process has a database of its own (<name>_gw0, … made by tests/conftest.py).
 set -uo pipefail
 
@@ -30,7 +30,7 @@ describe() {
 }
 
 if [ -z "${TEST_WORKERS:-}" ]; then
-    TEST_WORKERS=$([ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 3 || echo 1)
+    TEST_WORKERS=$([ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 2 || echo 1)
 fi
 SPLIT=()
 if [ "$TEST_WORKERS" -gt 1 ]; then
