@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--contracts-per-year", type=int, default=180)
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="page-weight-")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/market.db", "SECRET_KEY": "bench",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/market.db", "SECRET_KEY": os.urandom(32).hex(),
                       "SEARCH_INDEX_DIR": f"{folder}/search_index", "INSTANCE_PATH": f"{folder}/instance",
                       "JOBS_BACKEND": "inline", "MAIL_SERVER": None,
                       "DEMO_CONTRACTS_PER_YEAR": args.contracts_per_year})
