@@ -94,7 +94,8 @@ def static_file(filename: str) -> tuple[str, bool]:
         current = versions.get(original)
         if current is not None:
             return original, current == found["digest"]
-    return filename, request.args.get(VERSION_ARG) is not None and request.args[VERSION_ARG] == versions.get(filename)
+    current = versions.get(filename)
+    return filename, current is not None and request.args.get(VERSION_ARG) == current
 
 
 def serve_static(filename: str):

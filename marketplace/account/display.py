@@ -11,7 +11,6 @@ from models import db
 
 COOKIE = "display"
 MODES = ("large", "contrast")  # the order they are written in: "large", "contrast", "large_contrast"
-LABELS = {"large": "大字版", "contrast": "高对比度"}
 MAX_AGE = 365 * 24 * 3600
 
 

@@ -81,25 +81,25 @@ def notifications():
 def display_settings():
     """大字版 / 高对比度 for this browser, and for the account when signed in. The pages' buttons send the same form
     in the background (X-Requested-With: fetch, answered 204); without scripts this page is the way."""
-    form = DisplayForm(formdata=None, large="large" in display.current_modes(),
-                       contrast="contrast" in display.current_modes(),
-                       next=safe_next(request.args.get("next"), ""))
-    if request.method == "POST":
-        form = DisplayForm()
-        if not form.validate_on_submit():
-            return render_template("account/display.html", form=form, back=None), 400
-        mode = display.mode_of(form.large.data, form.contrast.data)
-        if current_user.is_authenticated:
-            with committing():
-                display.save(current_user._get_current_object(), mode)
-        if request.headers.get("X-Requested-With") == "fetch":
-            response = current_app.response_class(status=204)
-        else:
-            flash("显示设置已保存。", "success")
-            response = redirect(safe_next(form.next.data, url_for("account.display_settings")))
-        display.set_cookie(response, mode)
-        return response
-    return render_template("account/display.html", form=form, back=form.next.data or None)
+    if request.method == "GET":
+        modes = display.current_modes()
+        form = DisplayForm(formdata=None, large="large" in modes, contrast="contrast" in modes,
+                           next=safe_next(request.args.get("next"), ""))
+        return render_template("account/display.html", form=form, back=form.next.data or None)
+    form = DisplayForm()
+    if not form.validate_on_submit():
+        return render_template("account/display.html", form=form, back=None), 400
+    mode = display.mode_of(form.large.data, form.contrast.data)
+    if current_user.is_authenticated:
+        with committing():
+            display.save(current_user._get_current_object(), mode)
+    if request.headers.get("X-Requested-With") == "fetch":
+        response = current_app.response_class(status=204)
+    else:
+        flash("显示设置已保存。", "success")
+        response = redirect(safe_next(form.next.data, url_for("account.display_settings")))
+    display.set_cookie(response, mode)
+    return response
 
 
 @bp.route("/confirm/<token>")

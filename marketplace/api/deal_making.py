@@ -15,15 +15,16 @@ from marketplace.api.deals import (
     NO_CSRF, _child, _form_body, _owned_tender, _owned_trade, conflicts, proposal_json, tender_json, trade_json,
 )
 from marketplace.api.inputs import Body, check_body, register_body
+from marketplace.api.listings import visible_listing
 from marketplace.api.payload import ApiError, Key, check_form, formdata, read_json_object
 from marketplace.api.serializers import contract_json
 from marketplace.contracts.forms import SIGNING_DATES
-from marketplace.permissions import can_view_listing, permission_required
+from marketplace.permissions import permission_required
 from marketplace.tenders import services as tenders
 from marketplace.tenders.forms import ScoreForm, TenderForm
 from marketplace.trading import services as trading
 from marketplace.trading.forms import ContractForm, PublishForm
-from models import TechNeed, TechResult, Tender, TenderProposal, db
+from models import Tender, TenderProposal, db
 from models.trade import ROUTE_LABELS
 
 AUCTIONS = "拍卖、密封竞价"
@@ -64,13 +65,6 @@ register_body("ProposalScore", Body(ScoreForm, SCORE_KEYS))
 register_body("ContractDraftInput", Body(ContractForm, DRAFT_KEYS))
 
 
-def _visible_listing(model, listing_id: int, label: str):
-    listing = db.session.get(model, listing_id)
-    if listing is None or not can_view_listing(current_user, listing):
-        raise ApiError(404, "not_found", f"{label}不存在。")
-    return listing
-
-
 def _times(read, field: str) -> dict:
     """The form's data, its times read in the site's time: a time the document allows that is no time in the
     site's calendar (2000-01-01T00:00+14:00 falls in 1999) is refused like the other rules (409)."""
@@ -84,7 +78,7 @@ def _times(read, field: str) -> dict:
 @permission_required("trade.manage")
 def publish_trade(result_id: int):
     """Price one's organisation's published result: an agreed price with its notice, a listing or an auction."""
-    result = _visible_listing(TechResult, result_id, "成果")
+    result = visible_listing("result", result_id)
     body = read_json_object()
     check_body("TradeInput", body, explain=lambda flat: PublishForm(formdata=formdata(flat, TRADE_KEYS), meta=NO_CSRF))
     route = body.pop("route")
@@ -101,7 +95,7 @@ def publish_trade(result_id: int):
 def publish_tender(need_id: int):
     """Put one's organisation's published need out to tender: requirements, a public budget ceiling, the deadline
     and the opening time."""
-    need = _visible_listing(TechNeed, need_id, "需求")
+    need = visible_listing("need", need_id)
     form = _form_body("TenderInput", TenderForm, TENDER_KEYS)
     with conflicts():
         tender = tenders.publish(current_user, need, _times(form.data, "deadline_at"))

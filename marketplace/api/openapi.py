@@ -75,6 +75,15 @@ def link(operation_id: str, description: str, **parameters) -> dict:
     return {"operationId": operation_id, "description": description, "parameters": parameters}
 
 
+def get_trade(source: str) -> dict:
+    """The link from an answer holding a trade's id (at the JSON pointer `source`) to reading that trade."""
+    return {"GetTrade": link("getTrade", "读取该交易", trade_id=f"$response.body#{source}")}
+
+
+def get_tender(source: str) -> dict:
+    return {"GetTender": link("getTender", "读取该招标", tender_id=f"$response.body#{source}")}
+
+
 LOCATION = {"Location": {"description": "新建对象的地址", "schema": string()}}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                "description": "1–64 个字母、数字或 _ . : -；带同一个键重试只会得到同一份合同（首次 201，之后 200）",
@@ -194,7 +203,7 @@ def _deal_paths() -> dict:
     key = {**IDEMPOTENCY, "description": "1–64 个字母、数字或 _ . : -；带同一个键重试只记录一次（首次 201，之后 200）"}
     bid = op("placeBid", "以本单位名义出价（已获准参与该竞价的单位成员）：增价竞价不低于当前价加加价幅度，密封竞价每家一次",
              _json(ref("Bid"), "已接受的出价"), WRITE_ERRORS, TOKEN, [key], body="BidInput", status=201, headers=LOCATION,
-             links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id")})
+             links=get_trade("/trade_id"))
     bid["responses"]["200"] = _json(ref("Bid"), "带已用过的键重试：首次接受的同一笔出价")
     payment = op("recordPayment", "登记一笔到账（已登记合同的双方单位成员或其经纪人），附付款回单 PDF；累计不超过合同成交额",
                  _json(ref("Payment"), "已登记的到账"), WRITE_ERRORS, TOKEN, [key], body="PaymentInput", status=201,
@@ -226,7 +235,7 @@ def _deal_paths() -> dict:
             "post": op("registerForTrade", "以本单位名义报名：挂牌交易登记为意向受让方（即时生效），拍卖、密封竞价报名竞买（发布单位审核、"
                                            "登记保证金后方可出价）", _json(ref("TradeParty"), "报名"), WRITE_ERRORS, TOKEN,
                        body="RegistrationInput", status=201, headers=LOCATION,
-                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id"),
+                       links={**get_trade("/trade_id"),
                               "DecideRegistration": link("decideRegistration", "审核该报名（发布单位）",
                                                          trade_id="$response.body#/trade_id",
                                                          party_id="$response.body#/id")}),
@@ -237,7 +246,7 @@ def _deal_paths() -> dict:
                        _json(ref("Objection"), "已提交的异议"), (400, 401, 404, 409, 413, 415, 422), TOKEN,
                        body="ObjectionInput", status=201,
                        headers=LOCATION,
-                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id"),
+                       links={**get_trade("/trade_id"),
                               "AnswerObjection": link("answerObjection", "答复该异议（发布单位）",
                                                       trade_id="$response.body#/trade_id",
                                                       objection_id="$response.body#/id")}),
@@ -246,31 +255,31 @@ def _deal_paths() -> dict:
             "parameters": [trade_id, path_id("party_id", "报名编号")],
             "post": op("decideRegistration", "发布单位审核竞买报名：approve（登记已收保证金，元）或 reject（写明原因）",
                        _json(ref("TradeParty"), "审核后的报名"), WRITE_ERRORS, TOKEN, body="PartyDecision",
-                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id")}),
+                       links=get_trade("/trade_id")),
         },
         "/trades/{trade_id}/objections/{objection_id}/answer": {
             "parameters": [trade_id, path_id("objection_id", "异议编号")],
             "post": op("answerObjection", "发布单位答复异议：dismiss（不成立）或 uphold（成立，协议定价不成交）",
                        _json(ref("Objection"), "答复后的异议"), WRITE_ERRORS, TOKEN, body="ObjectionAnswer",
-                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/trade_id")}),
+                       links=get_trade("/trade_id")),
         },
         "/trades/{trade_id}/withdraw": {
             "parameters": [trade_id],
             "post": op("withdrawTrade", "发布单位撤回进行中的交易（已有出价的竞价不能撤回），写明原因",
                        _json(ref("TradeDetail"), "撤回后的交易"), WRITE_ERRORS, TOKEN, body="TradeWithdrawal",
-                       links={"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/id")}),
+                       links=get_trade("/id")),
         },
         "/tenders/{tender_id}/proposals/{proposal_id}/award": {
             "parameters": [tender_id, path_id("proposal_id", "投标编号")],
             "post": op("awardTender", "招标单位在开标后定标：选定一份投标，其余投标单位收到未中标通知",
                        _json(ref("Tender"), "定标后的招标"), WRITE_ERRORS, TOKEN, body="TenderDecision",
-                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/id")}),
+                       links=get_tender("/id")),
         },
         "/tenders/{tender_id}/fail": {
             "parameters": [tender_id],
             "post": op("failTender", "招标单位宣布流标（开标后）或撤回（开标前），写明原因；各投标单位收到通知",
                        _json(ref("Tender"), "结束后的招标"), WRITE_ERRORS, TOKEN, body="TenderDecision",
-                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/id")}),
+                       links=get_tender("/id")),
         },
         "/tenders": {"get": op("listTenders", "技术需求招标，最新在前", _json(ref("TenderPage"), "一页招标"), (400,),
                                parameters=params(TENDER_PARAMS),
@@ -290,7 +299,7 @@ def _deal_paths() -> dict:
             "post": op("submitProposal", "以本单位名义投标（科研机构、高校成员；截止前再次提交即替换）：开标前任何人都看不到报价和方案",
                        _json(ref("Proposal"), "已提交的投标（只返回本单位自己的）"), WRITE_ERRORS, TOKEN,
                        body="ProposalInput", status=201, headers=LOCATION,
-                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/tender_id"),
+                       links={**get_tender("/tender_id"),
                               "AwardTender": link("awardTender", "开标后定标该投标（招标单位）",
                                                   tender_id="$response.body#/tender_id",
                                                   proposal_id="$response.body#/id"),
@@ -330,10 +339,10 @@ def _deal_paths() -> dict:
 def _deal_making_paths() -> dict:
     """Putting a result or a need up for a deal, scoring, and the deal's contract draft (api/deal_making.py)."""
     trade_id, tender_id = path_id("trade_id", "交易编号"), path_id("tender_id", "招标编号")
-    trade_links = {"GetTrade": link("getTrade", "读取该交易", trade_id="$response.body#/id"),
+    trade_links = {**get_trade("/id"),
                    "WithdrawTrade": link("withdrawTrade", "撤回该交易", trade_id="$response.body#/id"),
                    "DraftTradeContract": link("draftTradeContract", "成交后生成合同草稿", trade_id="$response.body#/id")}
-    tender_links = {"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/id"),
+    tender_links = {**get_tender("/id"),
                     "FailTender": link("failTender", "撤回或流标", tender_id="$response.body#/id")}
     drafts = {}
     for name, path, who, parameter in (
@@ -362,7 +371,7 @@ def _deal_making_paths() -> dict:
             "parameters": [tender_id, path_id("proposal_id", "投标编号")],
             "post": op("scoreProposal", "招标单位在开标后为投标评分（0–100）并写评语；再次评分即替换，每次都记入招标记录",
                        _json(ref("Proposal"), "评分后的投标"), WRITE_ERRORS, TOKEN, body="ProposalScore",
-                       links={"GetTender": link("getTender", "读取该招标", tender_id="$response.body#/tender_id"),
+                       links={**get_tender("/tender_id"),
                               "AwardTender": link("awardTender", "定标该投标", tender_id="$response.body#/tender_id",
                                                   proposal_id="$response.body#/id")}),
         },

@@ -100,9 +100,9 @@ class Key:
     """How one JSON key feeds one form field, and what its JSON schema adds to the field's own (api/inputs.py).
 
     kind: text (string or null), region (a region code), date (YYYY-MM-DD within `dates`),
-    datetime (RFC 3339 with an offset, handed to the form in the site's time), list (array of strings), keywords (array or string), flag (boolean), int (integer or
-    null), yuan (string in 元, passed on), yuan_as_wan (string in 元, handed to a form whose
-    field is in 万元).
+    datetime (RFC 3339 with an offset, handed to the form in the site's time), list (array of
+    strings), keywords (array or string), flag (boolean), int (integer or null), yuan (string
+    in 元, passed on), yuan_as_wan (string in 元, handed to a form whose field is in 万元).
     required: the value may not be blank (the form refuses it; a choice field's own
     `validate_…` method says so where WTForms cannot tell). description: for the document.
     """

@@ -43,9 +43,10 @@ def site(live_server):
     return ids
 
 
-def log_in(page, username, password=factories.PASSWORD):
-    """A fresh session, then the login form."""
-    page.context.clear_cookies()
+def log_in(page, username, password=factories.PASSWORD, fresh_session=True):
+    """The login form, in a fresh session (no cookies of the last user) unless told to keep the browser's cookies."""
+    if fresh_session:
+        page.context.clear_cookies()
     page.goto("/auth/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)

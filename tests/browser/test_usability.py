@@ -38,14 +38,6 @@ def member(live_server, site):  # noqa: F811
     return "keyboard_user"
 
 
-def sign_in_keeping_cookies(page, username):
-    page.goto("/auth/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.locator("main .alert")).to_contain_text("欢迎回来")
-
-
 class Keyboard:
     """Tab through a page as a keyboard user does, checking that every stop shows where the focus is."""
 
@@ -157,7 +149,7 @@ def test_large_text_and_high_contrast_are_kept_for_the_browser_and_the_account(
         found = violations(page, axe_source, contrast_rules, impacts=("minor", "moderate", "serious", "critical"))
         assert found == [], (path, found)
     # Signing in keeps the visitor's choice; a change made signed in is stored with the account.
-    sign_in_keeping_cookies(page, member)
+    log_in(page, member, fresh_session=False)  # the display cookie stays
     assert page.evaluate("document.documentElement.className") == "display-large display-contrast"
     with page.expect_response("**/account/display") as saved:
         page.get_by_role("button", name="大字版").click()
